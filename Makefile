@@ -1,0 +1,23 @@
+# Two entry points: `make demo` and `make test`. Both create .venv and install the
+# project into it on first use (and again whenever pyproject.toml changes).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test release
+
+demo: $(STAMP)
+	$(VENV)/bin/hw demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+release: $(STAMP)
+	$(VENV)/bin/hw release
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(STAMP)

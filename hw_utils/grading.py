@@ -1,0 +1,226 @@
+"""The pytest plugin that grades one submission, and `grade()` that drives it.
+
+Hidden tests live in `grader_tests/<hw>/` and use one fixture, `student`: the
+submission's top-level names, reached through the sandbox (see sandbox.py). Markers:
+`points(n)` (default 1), `public` (students also see this check in their notebook) and
+`gpu` (skipped without CUDA). Without `--submission`, the tests grade the homework's
+reference solution, so `pytest grader_tests/hw01_backprop` checks the tests themselves.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from . import notebook, sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+GRADER_TESTS = ROOT / "grader_tests"
+SOURCE = ROOT / "source"
+
+
+def source_notebook(hw: str) -> Path:
+    return SOURCE / hw / f"{hw}.ipynb"
+
+
+@dataclass
+class TestResult:
+    name: str
+    max_score: float
+    score: float
+    status: str  # "passed" | "failed" | "skipped"
+    output: str
+    public: bool
+
+
+@dataclass
+class Grade:
+    homework: str
+    submission: str
+    tests: list[TestResult] = field(default_factory=list)
+    load_problems: str = ""  # cells that raised while the notebook ran, or why it stopped
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tests if t.status != "skipped")
+
+
+# --------------------------------------------------------------------------- the plugin
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("hw grading")
+    group.addoption("--submission", help="notebook to grade (default: the reference solution)")
+    group.addoption("--load-timeout", type=float, default=sandbox.DEFAULT_LOAD_TIMEOUT)
+    group.addoption("--call-timeout", type=float, default=sandbox.DEFAULT_CALL_TIMEOUT)
+
+
+def pytest_configure(config):
+    for line in (
+        "points(n): how many points a graded test is worth",
+        "public: a check students also see in the release notebook",
+        "gpu: needs CUDA and the full dataset; skipped elsewhere",
+    ):
+        config.addinivalue_line("markers", line)
+    config.pluginmanager.register(_SubmissionSession(config), "hw-submission")
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="gpu tier: needs CUDA (runs on GPU runners)")
+    for item in items:
+        if item.get_closest_marker("gpu"):
+            item.add_marker(skip)
+
+
+class _SubmissionSession:
+    """Holds the one worker for the submission across the session's tests."""
+
+    def __init__(self, config):
+        self.config = config
+        self.worker: sandbox.Worker | None = None
+        self.load_report: sandbox.LoadReport | None = None
+        self.cells = None
+        self.cells_error: str | None = None
+
+    def submission_path(self, item) -> Path:
+        given = self.config.getoption("--submission")
+        if given:
+            return Path(given)
+        return source_notebook(Path(item.fspath).parent.name)
+
+    def ensure_worker(self, item) -> sandbox.Worker:
+        if self.cells is None and self.cells_error is None:
+            try:
+                self.cells = notebook.student_code(self.submission_path(item))
+            except notebook.NotebookError as err:
+                self.cells_error = str(err)
+        if self.cells_error:
+            pytest.fail(f"could not read the submission: {self.cells_error}", pytrace=False)
+        if self.worker is None or not self.worker.alive:
+            limits = sandbox.Limits(
+                load_timeout=self.config.getoption("--load-timeout"),
+                call_timeout=self.config.getoption("--call-timeout"),
+            )
+            self.worker = sandbox.Worker(self.cells, limits)
+            self.load_report = self.worker.start()
+        if self.load_report.fatal:
+            pytest.fail(f"the notebook could not be run: {self.load_report.fatal}", pytrace=False)
+        return self.worker
+
+    def pytest_sessionfinish(self):
+        if self.worker is not None:
+            self.worker.close()
+
+    @pytest.fixture
+    def student(self, request):
+        worker = self.ensure_worker(request.node)
+        worker.seed(zlib.crc32(request.node.nodeid.encode()) % 2**31)
+        return sandbox.Student(worker)
+
+
+# --------------------------------------------------------------------------- collecting
+
+
+class _Collector:
+    """Turns pytest's reports into TestResults; outputs never quote the test's code."""
+
+    def __init__(self):
+        self.results: list[TestResult] = []
+        self.session: _SubmissionSession | None = None
+
+    def pytest_sessionfinish(self, session):
+        self.session = session.config.pluginmanager.get_plugin("hw-submission")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        report.hw_points = _points(item)
+        report.hw_public = item.get_closest_marker("public") is not None
+        if call.excinfo is not None:
+            report.hw_message = _message(call.excinfo.value)
+
+    def pytest_runtest_logreport(self, report):
+        name = report.nodeid.split("::", 1)[-1]
+        points = getattr(report, "hw_points", 1.0)
+        public = getattr(report, "hw_public", False)
+        if report.when == "call" and report.passed:
+            self.results.append(TestResult(name, points, points, "passed", "", public))
+        elif report.failed:
+            message = getattr(report, "hw_message", "") or "failed"
+            if report.when == "teardown" and self.results and self.results[-1].name == name:
+                return  # the verdict on the test itself stands
+            self.results.append(TestResult(name, points, 0.0, "failed", message, public))
+        elif report.skipped and report.when in ("setup", "call"):
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+            self.results.append(TestResult(name, points, 0.0, "skipped", reason, public))
+
+
+def _points(item) -> float:
+    marker = item.get_closest_marker("points")
+    return float(marker.args[0]) if marker and marker.args else 1.0
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, sandbox.StudentError):
+        return f"your code raised an error:\n{exc}"
+    text = str(exc).strip()
+    if type(exc).__name__ == "Failed":  # pytest.fail: the message is the whole story
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = ()) -> Grade:
+    """Run grader_tests/<hw> on one submission, in this process; student code runs sandboxed."""
+    tests_dir = GRADER_TESTS / hw
+    if not tests_dir.is_dir():
+        raise FileNotFoundError(f"no hidden tests for {hw}: {tests_dir} is missing")
+    collector = _Collector()
+    started = time.monotonic()
+    args = [
+        str(tests_dir),
+        f"--submission={submission}",
+        "-p", "hw_utils.grading",
+        "-p", "no:cacheprovider",
+        "--assert=plain",  # messages are ours; rewritten asserts would quote hidden code
+        f"--rootdir={tests_dir}",
+        "-p", "no:terminal",  # the Grade is the report; pytest's console output is noise
+        *extra_args,
+    ]
+    saved_path = list(sys.path)
+    try:
+        exit_code = pytest.main(args, plugins=[collector])
+    finally:
+        _forget_test_modules(saved_path)
+    result = Grade(hw, str(submission), collector.results, execution_time=time.monotonic() - started)
+    session = collector.session
+    if session is not None:
+        if session.cells_error:
+            result.load_problems = session.cells_error
+        elif session.load_report is not None:
+            result.load_problems = session.load_report.summary()
+    if not collector.results and exit_code not in (0, 5):
+        raise RuntimeError(f"the hidden tests for {hw} could not run (pytest exit code {exit_code})")
+    return result
+
+
+def _forget_test_modules(saved_path: list[str]):
+    """Undo what pytest's import did, so the next homework's test_*.py names are free."""
+    sys.path[:] = saved_path
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", "") or "").startswith(str(GRADER_TESTS)):
+            del sys.modules[name]

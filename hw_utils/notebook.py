@@ -1,0 +1,107 @@
+"""Reading notebooks: cells, nbgrader metadata, and the code a grader runs.
+
+A submission is untrusted input. Everything here turns a path into either a list of
+`CodeCell`s or a `NotebookError` whose message a student can act on.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+
+class NotebookError(Exception):
+    """The file is not a notebook we can grade; the message says why, for the student."""
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    index: int  # position in the notebook, for error messages ("cell 7")
+    source: str
+    grade_id: str | None
+    is_test: bool  # a locked nbgrader test cell (public check)
+
+
+def read(path: str | Path) -> nbformat.NotebookNode:
+    """Read and validate a notebook; raise NotebookError with a readable reason."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotebookError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise NotebookError(f"cannot read {path.name}: {err}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise NotebookError(
+            f"{path.name} is not valid JSON (line {err.lineno}, column {err.colno}): "
+            "was the notebook saved completely? Re-download it or save it again from Jupyter."
+        ) from None
+    if not isinstance(raw, dict) or "cells" not in raw:
+        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (no 'cells' list).")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as err:  # nbformat raises several unrelated types
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise NotebookError(f"{path.name} is not a valid notebook: {first_line}") from None
+    return nb
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_test_cell(cell) -> bool:
+    """A public check: graded by nbgrader, locked, and not a solution cell."""
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
+
+
+def code_cells(nb) -> list[CodeCell]:
+    return [
+        CodeCell(
+            index=i,
+            source=_strip_ipython_syntax(cell.source),
+            grade_id=nbgrader_meta(cell).get("grade_id"),
+            is_test=is_test_cell(cell),
+        )
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+    ]
+
+
+def student_code(path: str | Path) -> list[CodeCell]:
+    """The code cells a grader runs: all of the submission's, minus its public-check cells.
+
+    Public checks come from the instructor's copy (hidden tests cover them), never from
+    the submission, so a student who edits a check cannot change what it asserts.
+    """
+    return [cell for cell in code_cells(read(path)) if not cell.is_test]
+
+
+def _strip_ipython_syntax(source: str) -> str:
+    """Comment out `%magic` and `!shell` lines: the grader runs plain Python, no shell."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            indent = line[: len(line) - len(stripped)]
+            # `pass` keeps an indented block valid when the magic was its only line.
+            lines.append(f"{indent}pass  # removed for grading: {stripped}")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def syntax_error(source: str) -> SyntaxError | None:
+    try:
+        ast.parse(source)
+    except SyntaxError as err:
+        return err
+    return None

@@ -1,0 +1,97 @@
+"""What grading produces: Gradescope's results.json, a feedback file, a score table.
+
+results.json follows Gradescope's autograder schema (score, max_score, execution_time,
+output, tests[] with name/score/max_score/status/output/visibility), so the same file
+serves Gradescope, GitHub Classroom logs and our own summaries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .grading import Grade
+
+
+def results_json(grade: Grade) -> dict:
+    return {
+        "score": round(grade.score, 4),
+        "max_score": round(grade.max_score, 4),
+        "execution_time": round(grade.execution_time, 2),
+        "output": _overall_output(grade),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": t.name,
+                "score": t.score,
+                "max_score": t.max_score,
+                "status": "passed" if t.status == "passed" else "failed",
+                "output": t.output if t.status != "skipped" else f"skipped: {t.output}",
+                "visibility": "visible",
+            }
+            for t in grade.tests
+        ],
+    }
+
+
+def feedback_text(grade: Grade) -> str:
+    """What a student reads: the score, each failed check and why, never a test's code."""
+    lines = [
+        f"{grade.homework}: {grade.score:g} / {grade.max_score:g} points",
+        f"submission: {Path(grade.submission).name}",
+        "",
+    ]
+    if grade.load_problems:
+        lines += ["While your notebook ran, these cells raised (later cells still ran):",
+                  _indent(grade.load_problems), ""]
+    for t in grade.tests:
+        mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}[t.status]
+        lines.append(f"[{mark}] {t.name} ({t.score:g}/{t.max_score:g})")
+        if t.status != "passed" and t.output:
+            lines.append(_indent(t.output))
+    return "\n".join(lines) + "\n"
+
+
+def write(grade: Grade, out_dir: Path) -> Path:
+    """Write results.json and feedback.txt atomically into out_dir; return results.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = out_dir / "results.json"
+    _atomic_write(results, json.dumps(results_json(grade), indent=2) + "\n")
+    _atomic_write(out_dir / "feedback.txt", feedback_text(grade))
+    return results
+
+
+def score_table(grades: list[tuple[str, Grade]]) -> str:
+    """A Markdown table, one row per (student, grade)."""
+    rows = ["| student | homework | score | max | passed | time (s) |",
+            "|---|---|---:|---:|---:|---:|"]
+    for student, g in grades:
+        passed = sum(t.status == "passed" for t in g.tests)
+        rows.append(f"| {student} | {g.homework} | {g.score:g} | {g.max_score:g} | "
+                    f"{passed}/{len(g.tests)} | {g.execution_time:.1f} |")
+    return "\n".join(rows)
+
+
+def _overall_output(grade: Grade) -> str:
+    if not grade.load_problems:
+        return ""
+    return "While your notebook ran, these cells raised:\n" + grade.load_problems
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _atomic_write(path: Path, text: str):
+    """Write to a temporary file beside path, then rename: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

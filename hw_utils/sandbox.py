@@ -1,0 +1,432 @@
+"""Run a submission's code in a separate, limited process; reach it through a proxy.
+
+The grader never executes student code. A `Worker` forks a child (from a warm
+forkserver that imported torch once), the child runs the notebook's code cells into a
+namespace, and then answers requests: get a name, call a function, read or set an
+attribute. Answers come back as plain data (see transport.py); student objects stay in
+the child and are reached through `Remote` handles.
+
+Limits: wall time per call and for loading the notebook (the child is killed when it
+overruns), address space/data size, file size (caps what print() can write), and, where
+the kernel allows it, no network (a fresh network namespace with nothing in it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import linecache
+import multiprocessing
+import os
+import random
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+
+from . import transport
+
+DEFAULT_LOAD_TIMEOUT = 120.0  # seconds for the whole notebook to run
+DEFAULT_CALL_TIMEOUT = 60.0  # seconds for one call into student code
+DEFAULT_MEMORY_MB = 6144  # data segment of the worker, torch included (~1 GB)
+OUTPUT_LIMIT_BYTES = 8 * 1024 * 1024  # what a submission may print, in all
+PRELOAD = ["hw_utils.sandbox", "numpy", "torch", "sklearn.datasets", "matplotlib.pyplot"]
+
+
+class StudentError(Exception):
+    """Student code raised; the message holds its exception and traceback, for feedback."""
+
+
+class StudentTimeout(StudentError):
+    pass
+
+
+class WorkerDied(StudentError):
+    pass
+
+
+@dataclass
+class CellResult:
+    index: int
+    error: str | None  # "NameError: ..." or None when the cell ran
+
+
+@dataclass
+class LoadReport:
+    cells: list[CellResult] = field(default_factory=list)
+    fatal: str | None = None  # the notebook stopped the worker (timeout, exit, crash)
+    network_isolated: bool = False
+
+    @property
+    def errors(self) -> list[CellResult]:
+        return [c for c in self.cells if c.error]
+
+    def summary(self) -> str:
+        lines = [f"cell {c.index}: {c.error.splitlines()[-1]}" for c in self.errors]
+        if self.fatal:
+            lines.append(self.fatal)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Limits:
+    load_timeout: float = DEFAULT_LOAD_TIMEOUT
+    call_timeout: float = DEFAULT_CALL_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
+    output_bytes: int = OUTPUT_LIMIT_BYTES
+
+
+# --------------------------------------------------------------------------- grader side
+
+
+def _context():
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+class Worker:
+    """One child process holding one submission's namespace."""
+
+    def __init__(self, cells, limits: Limits = Limits(), env: dict | None = None):
+        self.cells = [(c.index, c.source) for c in cells]
+        self.limits = limits
+        self.env = env or {}
+        self.process = None
+        self.conn = None
+        self.workdir = None
+        self.load_report: LoadReport | None = None
+
+    # lifecycle --------------------------------------------------------------
+    def start(self) -> LoadReport:
+        """Start the child and run the notebook; the report says what went wrong where."""
+        self.close()
+        self.workdir = tempfile.mkdtemp(prefix="hw-worker-")
+        parent, child = _context().Pipe(duplex=True)
+        self.process = _context().Process(
+            target=_child_main, args=(child, self.workdir, self.limits, self.env), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.conn = parent
+        self.load_report = self._load()
+        return self.load_report
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def close(self):
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(timeout=5)
+            self.process = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def output(self) -> str:
+        """The tail of what the submission printed (capped)."""
+        if not self.workdir:
+            return ""
+        path = os.path.join(self.workdir, "output.txt")
+        with contextlib.suppress(OSError), open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 4000))
+            return f.read().decode("utf-8", "replace")
+        return ""
+
+    # requests ---------------------------------------------------------------
+    def get(self, target: int | None, name: str):
+        return self._request(("get", target, name))
+
+    def set(self, target: int, name: str, value):
+        return self._request(("set", target, name, _encode_argument(value)))
+
+    def call(self, target: int, args, kwargs, timeout: float | None = None):
+        message = ("call", target, _encode_argument(list(args)), _encode_argument(dict(kwargs)))
+        return self._request(message, timeout)
+
+    def seed(self, seed: int):
+        return self._request(("seed", None, seed))
+
+    def reference(self, name: str) -> "Remote":
+        """A handle on a top-level value itself (not a copy), to see in-place changes."""
+        return self._request(("ref", None, name))
+
+    def _request(self, message, timeout: float | None = None):
+        if not self.alive:
+            raise WorkerDied("the worker running this submission is no longer running")
+        self.conn.send_bytes(transport.dumps(message))
+        reply = self._receive(timeout or self.limits.call_timeout, what="a call into student code")
+        kind = reply[0]
+        if kind == "ok":
+            return transport.decode(reply[1], self._remote)
+        if kind == "error":
+            raise StudentError(reply[1])
+        raise transport.TransportError(f"unexpected reply {kind!r}")
+
+    def _receive(self, timeout: float, what: str):
+        if not self.conn.poll(timeout):
+            self.close()
+            raise StudentTimeout(f"{what} took longer than {timeout:g} s and was stopped")
+        try:
+            return transport.loads(self.conn.recv_bytes())
+        except (EOFError, ConnectionResetError, OSError):
+            code = self.process.exitcode if self.process else None
+            self.close()
+            raise WorkerDied(_death_reason(code)) from None
+
+    def _remote(self, handle_id: int, type_name: str):
+        return Remote(self, handle_id, type_name)
+
+    def _load(self) -> LoadReport:
+        report = LoadReport()
+        self.conn.send_bytes(transport.dumps(("load", self.cells)))
+        deadline = self.limits.load_timeout
+        import time
+
+        end = time.monotonic() + deadline
+        current = None
+        while True:
+            left = end - time.monotonic()
+            try:
+                if left <= 0:
+                    raise StudentTimeout("")
+                message = self._receive(left, what="running the notebook")
+            except StudentTimeout:
+                where = f" (still running cell {current})" if current is not None else ""
+                report.fatal = f"the notebook took longer than {deadline:g} s to run{where} and was stopped"
+                return report
+            except WorkerDied as died:
+                where = f" while running cell {current}" if current is not None else ""
+                report.fatal = f"{died}{where}"
+                return report
+            kind = message[0]
+            if kind == "cell":
+                current = message[1]
+            elif kind == "cell_done":
+                report.cells.append(CellResult(message[1], message[2]))
+            elif kind == "loaded":
+                report.network_isolated = message[1]
+                return report
+
+
+class Remote:
+    """A student object living in the worker: call it, read or set its attributes."""
+
+    __slots__ = ("_worker", "_id", "_type_name")
+
+    def __init__(self, worker: Worker, handle_id: int, type_name: str):
+        object.__setattr__(self, "_worker", worker)
+        object.__setattr__(self, "_id", handle_id)
+        object.__setattr__(self, "_type_name", type_name)
+
+    def __call__(self, *args, **kwargs):
+        return self._worker.call(self._id, args, kwargs)
+
+    def __getattr__(self, name):
+        return self._worker.get(self._id, name)
+
+    def __setattr__(self, name, value):
+        self._worker.set(self._id, name, value)
+
+    def __repr__(self):
+        return f"<student {self._type_name}>"
+
+    # Let a Remote be passed back as an argument: it encodes as its handle.
+    def _handle(self):
+        return transport.Handle(self._id, self._type_name)
+
+
+class Student:
+    """`student.name` is the submission's top-level `name`, fetched from the worker."""
+
+    def __init__(self, worker: Worker):
+        self._worker = worker
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._worker.get(None, name)
+
+    def reference_to(self, name: str) -> Remote:
+        """The worker's own object behind `name`, as a handle; see Worker.reference."""
+        return self._worker.reference(name)
+
+
+def _encode_argument(value):
+    """Arguments are plain data, or student objects handed back by their handle."""
+
+    def handle_of(obj):
+        if isinstance(obj, Remote):
+            return obj._handle()
+        raise transport.TransportError(f"cannot send a {type(obj).__name__} to student code")
+
+    return transport.encode(value, handle_of)
+
+
+def _death_reason(code) -> str:
+    if code is None:
+        return "the worker running the submission stopped unexpectedly"
+    if code < 0:
+        sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
+        if sig == "SIGKILL":
+            return "the worker running the submission was killed (out of memory?)"
+        return f"the worker running the submission crashed ({sig})"
+    return f"the submission ended the worker process (exit code {code}: sys.exit or os._exit?)"
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _child_main(conn, workdir: str, limits: Limits, env: dict):
+    """Entry point of the worker process: limit ourselves, then serve requests forever."""
+    os.chdir(workdir)
+    network_isolated = _isolate_network()
+    _apply_limits(limits)
+    os.environ.update(env)
+    os.environ["MPLBACKEND"] = "Agg"
+    _redirect_output(os.path.join(workdir, "output.txt"))
+    server = _Server(conn)
+    try:
+        server.serve(network_isolated)
+    finally:
+        # Never return into the forkserver's code: a child that returns runs its exit
+        # handlers, which a submission may have registered.
+        os._exit(0)
+
+
+def _isolate_network() -> bool:
+    """Give the process an empty network namespace (no interfaces but a down loopback)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newnet, clone_newuser = 0x40000000, 0x10000000
+    if libc.unshare(clone_newnet) == 0:
+        return True
+    return libc.unshare(clone_newuser | clone_newnet) == 0
+
+
+def _apply_limits(limits: Limits):
+    data_bytes = limits.memory_mb * 1024 * 1024
+    # RLIMIT_DATA (Linux >= 4.7) counts private writable mappings: what numpy and torch
+    # allocate, but not CUDA's huge address-space reservations that RLIMIT_AS would hit.
+    resource.setrlimit(resource.RLIMIT_DATA, (data_bytes, data_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the cap, writes fail; no death
+
+
+def _redirect_output(path: str):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # input() gets EOF instead of hanging
+    os.close(devnull)
+
+
+def seed_everything(seed: int):
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
+class _Server:
+    def __init__(self, conn):
+        self.conn = conn
+        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.objects: dict[int, object] = {}
+        self.ids: dict[int, int] = {}  # id(obj) -> handle id, so one object has one handle
+
+    def send(self, message):
+        self.conn.send_bytes(transport.dumps(message))
+
+    def serve(self, network_isolated: bool):
+        while True:
+            try:
+                data = self.conn.recv_bytes()
+            except (EOFError, OSError):
+                return
+            message = transport.loads(data)
+            if message[0] == "load":
+                self.load(message[1])
+                self.send(("loaded", network_isolated))
+                continue
+            try:
+                result = self.handle(message)
+                self.send(("ok", transport.encode(result, self.make_handle)))
+            except BaseException as err:  # noqa: BLE001 - SystemExit from student code too
+                self.send(("error", _describe(err)))
+
+    def load(self, cells):
+        seed_everything(0)
+        for index, source in cells:
+            self.send(("cell", index))
+            filename = f"<notebook cell {index}>"
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            error = None
+            try:
+                exec(compile(source, filename, "exec"), self.namespace)
+            except BaseException as err:  # noqa: BLE001 - a cell's SystemExit must not end us
+                error = _describe(err)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            self.send(("cell_done", index, error))
+
+    def handle(self, message):
+        kind, target = message[0], message[1]
+        if kind == "seed":
+            seed_everything(message[2])
+            return None
+        if kind in ("get", "ref"):
+            name = message[2]
+            if target is None:
+                if name not in self.namespace:
+                    raise NameError(f"the notebook does not define `{name}`")
+                value = self.namespace[name]
+            else:
+                value = getattr(self.objects[target], name)
+            return self.make_handle(value) if kind == "ref" else value
+        if kind == "set":
+            setattr(self.objects[target], message[2], transport.decode(message[3], self.resolve))
+            return None
+        if kind == "call":
+            args = transport.decode(message[2], self.resolve)
+            kwargs = transport.decode(message[3], self.resolve)
+            return self.objects[target](*args, **kwargs)
+        raise ValueError(f"unknown request {kind!r}")
+
+    def make_handle(self, obj) -> transport.Handle:
+        key = id(obj)
+        if key not in self.ids:
+            self.ids[key] = len(self.objects) + 1
+            self.objects[self.ids[key]] = obj
+        return transport.Handle(self.ids[key], type(obj).__name__)
+
+    def resolve(self, handle_id: int, type_name: str):
+        return self.objects[handle_id]
+
+
+def _describe(err: BaseException) -> str:
+    """The student's exception with the traceback through their cells, not our frames."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if not f.filename.endswith("sandbox.py")]
+    lines = traceback.format_list(frames)
+    try:
+        text = "".join(traceback.format_exception_only(type(err), err)).strip()
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        text = type(err).__name__
+    return ("".join(lines) + text)[-4000:] if lines else text[-4000:]
