@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("submissions", nargs="+", help="notebook paths or globs")
     p.add_argument("--out", type=Path, default=ROOT / "autograded",
                    help="writes <out>/<student>/<hw>/results.json and feedback.txt")
+    p.add_argument("--load-timeout", type=float, default=grading.sandbox.DEFAULT_LOAD_TIMEOUT,
+                   help="seconds a notebook may take to run top to bottom (default %(default)s)")
+    p.add_argument("--call-timeout", type=float, default=grading.sandbox.DEFAULT_CALL_TIMEOUT,
+                   help="seconds one call into student code may take (default %(default)s)")
 
     commands.add_parser("demo", help="release, then grade sample submissions of every homework")
 
@@ -36,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         paths = expand(args.submissions)
         if not paths:
             parser.error(f"no submission matches {' '.join(args.submissions)}")
-        grades = grade_all(args.homework, paths, args.out)
+        limits = (f"--load-timeout={args.load_timeout}", f"--call-timeout={args.call_timeout}")
+        grades = grade_all(args.homework, paths, args.out, limits)
         print(report.score_table(grades))
         return 0
     if args.command == "demo":
@@ -67,13 +72,14 @@ def student_name(path: Path, hw: str) -> str:
     return path.stem
 
 
-def grade_all(hw: str, paths: list[Path], out_root: Path) -> list[tuple[str, Grade]]:
+def grade_all(hw: str, paths: list[Path], out_root: Path,
+              pytest_args: tuple[str, ...] = ()) -> list[tuple[str, Grade]]:
     """Grade each submission in turn; one that breaks the grader costs itself, not the batch."""
     grades = []
     for path in paths:
         student = student_name(path, hw)
         try:
-            grade = grading.grade(hw, path)
+            grade = grading.grade(hw, path, pytest_args)
         except Exception as err:  # noqa: BLE001 - a grader bug must not stop the class
             grade = Grade(hw, str(path), [TestResult("grading", 0, 0, "failed",
                                                      f"the grader failed: {err}", False)])

@@ -110,7 +110,12 @@ class _SubmissionSession:
                 self.cells_error = str(err)
         if self.cells_error:
             pytest.fail(f"could not read the submission: {self.cells_error}", pytrace=False)
+        if self.load_report is not None and self.load_report.fatal:
+            # The notebook itself cannot run (loop, exit, crash): running it again per test
+            # would cost a full timeout each time and change nothing.
+            pytest.fail(f"the notebook could not be run: {self.load_report.fatal}", pytrace=False)
         if self.worker is None or not self.worker.alive:
+            # First test, or a test's call killed the worker: start afresh, notebook and all.
             limits = sandbox.Limits(
                 load_timeout=self.config.getoption("--load-timeout"),
                 call_timeout=self.config.getoption("--call-timeout"),
@@ -155,7 +160,7 @@ class _Collector:
             report.hw_message = _message(call.excinfo.value)
 
     def pytest_runtest_logreport(self, report):
-        name = report.nodeid.split("::", 1)[-1]
+        name = report.nodeid.rsplit("/", 1)[-1].replace(".py::", "::")
         points = getattr(report, "hw_points", 1.0)
         public = getattr(report, "hw_public", False)
         if report.when == "call" and report.passed:
@@ -195,9 +200,8 @@ def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = ()) -> 
         str(tests_dir),
         f"--submission={submission}",
         "-p", "hw_utils.grading",
-        "-p", "no:cacheprovider",
+        "-c", str(GRADER_TESTS / "pytest.ini"),  # not the project's settings
         "--assert=plain",  # messages are ours; rewritten asserts would quote hidden code
-        f"--rootdir={tests_dir}",
         "-p", "no:terminal",  # the Grade is the report; pytest's console output is noise
         *extra_args,
     ]

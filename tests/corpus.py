@@ -1,0 +1,127 @@
+"""Submissions of hw01 that the grader must score right: mutants and hostile inputs.
+
+Each mutant is a plausible student mistake made by editing one solution cell of the
+reference notebook; `failing` names the graded tests it must fail. Every edit must
+apply exactly once, so a change to the notebook that silently defuses a mutant fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from hw_utils.notebook import nbgrader_meta
+
+ROOT = Path(__file__).resolve().parent.parent
+HW = "hw01_backprop"
+SOURCE = ROOT / "source" / HW / f"{HW}.ipynb"
+RELEASE = ROOT / "release" / HW / f"{HW}.ipynb"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    grade_id: str
+    old: str
+    new: str
+    failing: tuple[str, ...]  # graded tests this mistake must fail
+
+
+MUTANTS = [
+    Mutant("sigmoid_derivative_is_sigmoid", "neuron_backward",
+           "z_bar = y_bar * y * (1.0 - y)", "z_bar = y_bar * y",
+           ("test_neuron::test_neuron_backward_parameters", "test_neuron::test_neuron_backward_intermediates")),
+    Mutant("lambda_term_dropped", "neuron_backward",
+           "w_bar = z_bar * x + R_bar * w", "w_bar = z_bar * x",
+           ("test_neuron::test_neuron_backward_parameters",)),
+    Mutant("transposed_weight_gradient", "net322_backward",
+           "dW2 = np.outer(delta2, h)", "dW2 = np.outer(h, delta2)",
+           ("test_net322::test_backward",)),
+    # (Dropping MSE's 2/K is no mistake here: K = 2. The proof caught that mutant as equivalent.)
+    Mutant("hidden_delta_through_untransposed_W2", "net322_backward",
+           'delta1 = (params["W2"].T @ delta2)', 'delta1 = (params["W2"] @ delta2)',
+           ("test_net322::test_backward",)),
+    Mutant("sgd_step_adds_gradient", "sgd_step",
+           "{k: params[k] - lr * grads[k]", "{k: params[k] + lr * grads[k]",
+           ("test_net322::test_one_sgd_step_on_the_example", "test_net322::test_sgd_step_any_rate_and_inputs_untouched")),
+    Mutant("sgd_step_in_place", "sgd_step",
+           "return {k: params[k] - lr * grads[k] for k in params}",
+           "for k in params:\n        params[k] -= lr * grads[k]\n    return params",
+           ("test_net322::test_sgd_step_any_rate_and_inputs_untouched",)),
+    Mutant("softmax_without_max_shift", "softmax",
+           "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits",
+           ("test_numpy_mlp::test_softmax_rows_and_large_logits",)),
+    Mutant("cross_entropy_without_max_shift", "softmax_cross_entropy",
+           "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits",
+           ("test_numpy_mlp::test_softmax_cross_entropy",)),
+    Mutant("linear_weight_gradient_transposed", "linear",
+           "self.dW = self.x.T @ grad_out", "self.dW = grad_out.T @ self.x",
+           ("test_numpy_mlp::test_linear_forward_backward", "test_numpy_mlp::test_mlp_backprop_matches_true_gradients")),
+    Mutant("relu_backward_ignores_mask", "activations",
+           "return grad_out * self.mask", "return grad_out",
+           ("test_numpy_mlp::test_activation_forward_backward[ReLU-relu]",
+            "test_numpy_mlp::test_mlp_backprop_matches_true_gradients")),
+    Mutant("numerical_gradient_one_sided_step", "gradcheck_tools",
+           "(f_plus - f_minus) / (2.0 * eps)", "(f_plus - f_minus) / eps",
+           ("test_numpy_mlp::test_numerical_gradient",)),
+    Mutant("nn_gradients_not_transposed_back", "mlp_gradients_nn",
+           "m.weight.grad.detach().T.numpy()", "m.weight.grad.detach().numpy()",
+           ("test_torch::test_gradients_match_autograd[mlp_gradients_nn]", "test_torch::test_numpy_and_torch_agree")),
+]
+
+
+def edit_cell(nb, grade_id: str, old: str, new: str):
+    cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id]
+    assert len(cells) == 1, f"no single cell with grade_id {grade_id!r}"
+    count = cells[0].source.count(old)
+    assert count == 1, f"{old!r} occurs {count} times in cell {grade_id!r}, expected once"
+    cells[0].source = cells[0].source.replace(old, new)
+    return nb
+
+
+def replace_cell(nb, grade_id: str, new_source: str):
+    cell = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+    cell.source = new_source
+    return nb
+
+
+def add_first_code_cell(nb, source: str):
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells.insert(index, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def write_corpus(out: Path) -> dict[str, Path]:
+    """Write every corpus submission as out/<name>/hw01_backprop/hw01_backprop.ipynb."""
+    def load(path):
+        return nbformat.read(path, as_version=4)
+
+    notebooks = {"reference": load(SOURCE), "blank": load(RELEASE)}
+    for m in MUTANTS:
+        notebooks[m.name] = edit_cell(load(SOURCE), m.grade_id, m.old, m.new)
+    notebooks["function_deleted"] = replace_cell(load(SOURCE), "sgd_step", "# I deleted sgd_step by mistake\n")
+    notebooks["syntax_error"] = edit_cell(load(SOURCE), "mse", "def mse(y, t):", "def mse(y, t)")
+    notebooks["exits_at_top"] = add_first_code_cell(load(RELEASE), "import sys\nsys.exit(0)")
+    notebooks["os_exit_in_function"] = edit_cell(
+        load(SOURCE), "neuron_forward", "z = w * x + b\n", "import os\n    os._exit(0)\n")
+    notebooks["infinite_loop_at_top"] = add_first_code_cell(load(RELEASE), "while True:\n    pass")
+    notebooks["patches_allclose"] = add_first_code_cell(load(RELEASE), (
+        "import numpy, torch, builtins\n"
+        "torch.allclose = lambda *a, **k: True\n"
+        "numpy.allclose = lambda *a, **k: True\n"
+        "numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), bool)\n"
+        "builtins.abs = lambda x: 0\n"))
+    paths = {}
+    for name, nb in notebooks.items():
+        path = out / name / HW / f"{HW}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        paths[name] = path
+    for name, text in {"not_json": "this is not JSON {", "json_not_notebook": '{"hello": "world"}'}.items():
+        path = out / name / HW / f"{HW}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        paths[name] = path
+    return paths
