@@ -76,6 +76,7 @@ def grade_all(hw: str, paths: list[Path], out_root: Path,
               pytest_args: tuple[str, ...] = ()) -> list[tuple[str, Grade]]:
     """Grade each submission in turn; one that breaks the grader costs itself, not the batch."""
     grades = []
+    grading.sandbox.warm_up()
     for path in paths:
         student = student_name(path, hw)
         try:

@@ -100,12 +100,14 @@ class _SubmissionSession:
         given = self.config.getoption("--submission")
         if given:
             return Path(given)
-        return source_notebook(Path(item.fspath).parent.name)
+        return source_notebook(Path(item.fspath).parent.name)  # the folder is the homework id
 
     def ensure_worker(self, item) -> sandbox.Worker:
         if self.cells is None and self.cells_error is None:
             try:
-                self.cells = notebook.student_code(self.submission_path(item))
+                hw = Path(item.fspath).parent.name
+                skip = notebook.display_only_ids(source_notebook(hw))
+                self.cells = notebook.student_code(self.submission_path(item), skip)
             except notebook.NotebookError as err:
                 self.cells_error = str(err)
         if self.cells_error:
@@ -182,7 +184,10 @@ def _points(item) -> float:
 
 def _message(exc: BaseException) -> str:
     if isinstance(exc, sandbox.StudentError):
-        return f"your code raised an error:\n{exc}"
+        hint = ""
+        if str(exc).endswith("NotImplementedError"):
+            hint = "\n(this is still the unfilled stub: replace `raise NotImplementedError()` with your code)"
+        return f"your code raised an error:\n{exc}{hint}"
     text = str(exc).strip()
     if type(exc).__name__ == "Failed":  # pytest.fail: the message is the whole story
         return text

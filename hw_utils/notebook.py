@@ -76,13 +76,27 @@ def code_cells(nb) -> list[CodeCell]:
     ]
 
 
-def student_code(path: str | Path) -> list[CodeCell]:
-    """The code cells a grader runs: all of the submission's, minus its public-check cells.
+SKIP_TAG = "skip-in-grading"
+
+
+def student_code(path: str | Path, skip_ids: frozenset[str] = frozenset()) -> list[CodeCell]:
+    """The code cells a grader runs: the submission's, minus public checks and skip_ids.
 
     Public checks come from the instructor's copy (hidden tests cover them), never from
     the submission, so a student who edits a check cannot change what it asserts.
     """
-    return [cell for cell in code_cells(read(path)) if not cell.is_test]
+    return [cell for cell in code_cells(read(path))
+            if not cell.is_test and cell.grade_id not in skip_ids]
+
+
+def display_only_ids(source_path: str | Path) -> frozenset[str]:
+    """grade_ids the instructor tagged `skip-in-grading`: demos that only print or plot.
+
+    Decided from the instructor's source, never from the submission's tags.
+    """
+    nb = read(source_path)
+    return frozenset(nbgrader_meta(c).get("grade_id") for c in nb.cells
+                     if SKIP_TAG in c.get("metadata", {}).get("tags", []) and nbgrader_meta(c).get("grade_id"))
 
 
 def _strip_ipython_syntax(source: str) -> str:

@@ -33,7 +33,9 @@ DEFAULT_LOAD_TIMEOUT = 120.0  # seconds for the whole notebook to run
 DEFAULT_CALL_TIMEOUT = 60.0  # seconds for one call into student code
 DEFAULT_MEMORY_MB = 6144  # data segment of the worker, torch included (~1 GB)
 OUTPUT_LIMIT_BYTES = 8 * 1024 * 1024  # what a submission may print, in all
-PRELOAD = ["hw_utils.sandbox", "numpy", "torch", "sklearn.datasets", "matplotlib.pyplot"]
+# Imported once by the forkserver, so every worker starts with them loaded.
+PRELOAD = ["hw_utils.sandbox", "numpy", "torch", "torch.nn.functional", "torchvision",
+           "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot"]
 
 
 class StudentError(Exception):
@@ -50,7 +52,7 @@ class WorkerDied(StudentError):
 
 @dataclass
 class CellResult:
-    index: int
+    label: str  # "cell 7 (neuron_forward)"
     error: str | None  # "NameError: ..." or None when the cell ran
 
 
@@ -65,7 +67,7 @@ class LoadReport:
         return [c for c in self.cells if c.error]
 
     def summary(self) -> str:
-        lines = [f"cell {c.index}: {c.error.splitlines()[-1]}" for c in self.errors]
+        lines = [f"{c.label}: {c.error.splitlines()[-1]}" for c in self.errors]
         if self.fatal:
             lines.append(self.fatal)
         return "\n".join(lines)
@@ -92,7 +94,7 @@ class Worker:
     """One child process holding one submission's namespace."""
 
     def __init__(self, cells, limits: Limits = Limits(), env: dict | None = None):
-        self.cells = [(c.index, c.source) for c in cells]
+        self.cells = [(_cell_label(c), c.source) for c in cells]
         self.limits = limits
         self.env = env or {}
         self.process = None
@@ -202,11 +204,11 @@ class Worker:
                     raise StudentTimeout("")
                 message = self._receive(left, what="running the notebook")
             except StudentTimeout:
-                where = f" (still running cell {current})" if current is not None else ""
+                where = f" (still running {current})" if current is not None else ""
                 report.fatal = f"the notebook took longer than {deadline:g} s to run{where} and was stopped"
                 return report
             except WorkerDied as died:
-                where = f" while running cell {current}" if current is not None else ""
+                where = f" while running {current}" if current is not None else ""
                 report.fatal = f"{died}{where}"
                 return report
             kind = message[0]
@@ -260,6 +262,18 @@ class Student:
     def reference_to(self, name: str) -> Remote:
         """The worker's own object behind `name`, as a handle; see Worker.reference."""
         return self._worker.reference(name)
+
+
+def _cell_label(cell) -> str:
+    """How feedback names a cell: its position, and its nbgrader id when it has one."""
+    return f"cell {cell.index} ({cell.grade_id})" if cell.grade_id else f"cell {cell.index}"
+
+
+def warm_up():
+    """Start the forkserver (torch imported once) now, so no submission pays for it."""
+    process = _context().Process(target=os.getpid)
+    process.start()
+    process.join()
 
 
 def _encode_argument(value):
@@ -374,9 +388,9 @@ class _Server:
 
     def load(self, cells):
         seed_everything(0)
-        for index, source in cells:
-            self.send(("cell", index))
-            filename = f"<notebook cell {index}>"
+        for label, source in cells:
+            self.send(("cell", label))
+            filename = f"<notebook {label}>"
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             error = None
             try:
@@ -385,7 +399,7 @@ class _Server:
                 error = _describe(err)
             sys.stdout.flush()
             sys.stderr.flush()
-            self.send(("cell_done", index, error))
+            self.send(("cell_done", label, error))
 
     def handle(self, message):
         kind, target = message[0], message[1]
