@@ -183,6 +183,8 @@ def _points(item) -> float:
 
 
 def _message(exc: BaseException) -> str:
+    if isinstance(exc, (sandbox.StudentTimeout, sandbox.WorkerDied)):
+        return f"{exc} (while the test was calling your code)"
     if isinstance(exc, sandbox.StudentError):
         hint = ""
         if str(exc).endswith("NotImplementedError"):

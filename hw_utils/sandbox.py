@@ -182,7 +182,10 @@ class Worker:
         try:
             return transport.loads(self.conn.recv_bytes())
         except (EOFError, ConnectionResetError, OSError):
-            code = self.process.exitcode if self.process else None
+            code = None
+            if self.process is not None:
+                self.process.join(timeout=5)  # the pipe closes before the exit is reaped
+                code = self.process.exitcode
             self.close()
             raise WorkerDied(_death_reason(code)) from None
 
