@@ -111,7 +111,8 @@ class Worker:
         self.process = _context().Process(
             target=_child_main, args=(child, self.workdir, self.limits, self.env), daemon=True
         )
-        self.process.start()
+        with _main_module_hidden():
+            self.process.start()
         child.close()
         self.conn = parent
         self.load_report = self._load()
@@ -267,6 +268,25 @@ class Student:
         return self._worker.reference(name)
 
 
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Start children without re-running the caller's __main__ in them.
+
+    multiprocessing re-imports the parent's main script in every child it starts. The
+    worker needs nothing from it, and a grading script's imports would cost seconds per
+    submission (and run its top-level code next to student code).
+    """
+    main = sys.modules["__main__"]
+    saved = {k: getattr(main, k) for k in ("__file__", "__spec__") if hasattr(main, k)}
+    for key in saved:
+        delattr(main, key) if key == "__file__" else setattr(main, key, None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            setattr(main, key, value)
+
+
 def _cell_label(cell) -> str:
     """How feedback names a cell: its position, and its nbgrader id when it has one."""
     return f"cell {cell.index} ({cell.grade_id})" if cell.grade_id else f"cell {cell.index}"
@@ -275,7 +295,8 @@ def _cell_label(cell) -> str:
 def warm_up():
     """Start the forkserver (torch imported once) now, so no submission pays for it."""
     process = _context().Process(target=os.getpid)
-    process.start()
+    with _main_module_hidden():
+        process.start()
     process.join()
 
 
