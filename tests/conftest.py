@@ -1,4 +1,5 @@
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -7,17 +8,42 @@ from hw_utils import cli
 
 import corpus
 
+# A short notebook time limit keeps the infinite-loop case cheap; references load in ~1 s.
+LOAD_TIMEOUT = 15
+
+
+@dataclass
+class Batch:
+    grades: dict      # submission name -> Grade
+    results: dict     # submission name -> parsed results.json
+    feedback: dict    # submission name -> feedback.txt text
+
+
+def grade_batch(hw: str, notebooks: dict, root: Path) -> Batch:
+    """Grade notebooks as one batch, the way `hw grade` does, and read back what it wrote."""
+    paths = corpus.write_submissions(hw, notebooks, root / "submitted")
+    out = root / "autograded"
+    graded = dict(cli.grade_all(hw, list(paths.values()), out, (f"--load-timeout={LOAD_TIMEOUT}",)))
+    assert sorted(graded) == sorted(paths), "the batch did not grade every submission"
+    read = lambda name, file: (out / name / hw / file).read_text()  # noqa: E731
+    return Batch(graded,
+                 {name: json.loads(read(name, "results.json")) for name in paths},
+                 {name: read(name, "feedback.txt") for name in paths})
+
 
 @pytest.fixture(scope="session")
-def hw01_batch(tmp_path_factory):
-    """Grade the whole hw01 corpus as one batch, the way `hw grade` does."""
-    root = tmp_path_factory.mktemp("hw01")
-    paths = corpus.write_corpus(root / "submitted")
-    out = root / "autograded"
-    # A short notebook time limit keeps the infinite-loop case cheap; the reference runs in ~5 s.
-    graded = cli.grade_all(corpus.HW, list(paths.values()), out, ("--load-timeout=40",))
-    grades = dict(graded)
-    assert sorted(grades) == sorted(paths), "the batch did not grade every submission"
-    results = {name: json.loads((out / name / corpus.HW / "results.json").read_text()) for name in paths}
-    feedback = {name: (out / name / corpus.HW / "feedback.txt").read_text() for name in paths}
-    return grades, results, feedback
+def standard_batch(tmp_path_factory):
+    """standard_batch(hw): reference, blank and mutants of hw, graded once per session."""
+    cache = {}
+
+    def get(hw: str) -> Batch:
+        if hw not in cache:
+            cache[hw] = grade_batch(hw, corpus.standard_corpus(hw), tmp_path_factory.mktemp(hw))
+        return cache[hw]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def hostile_batch(tmp_path_factory) -> Batch:
+    return grade_batch(corpus.HW, corpus.hostile_corpus(), tmp_path_factory.mktemp("hostile"))

@@ -1,8 +1,10 @@
-"""Submissions of hw01 that the grader must score right: mutants and hostile inputs.
+"""Submissions the grader must score right: per homework, the reference, the blank
+release and plausible wrong answers (mutants); for hw01 also broken and hostile inputs.
 
 Each mutant is a plausible student mistake made by editing one solution cell of the
 reference notebook; `failing` names the graded tests it must fail. Every edit must
 apply exactly once, so a change to the notebook that silently defuses a mutant fails.
+A new homework adds its list to MUTANTS; tests/test_discrimination.py does the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from hw_utils.notebook import nbgrader_meta
 ROOT = Path(__file__).resolve().parent.parent
 HW = "hw01_backprop"
 SOURCE = ROOT / "source" / HW / f"{HW}.ipynb"
-RELEASE = ROOT / "release" / HW / f"{HW}.ipynb"
+
+
+def source_path(hw: str) -> Path:
+    return ROOT / "source" / hw / f"{hw}.ipynb"
+
+
+def release_path(hw: str) -> Path:
+    return ROOT / "release" / hw / f"{hw}.ipynb"
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class Mutant:
     failing: tuple[str, ...]  # graded tests this mistake must fail
 
 
-MUTANTS = [
+HW01_MUTANTS = [
     Mutant("sigmoid_derivative_is_sigmoid", "neuron_backward",
            "z_bar = y_bar * y * (1.0 - y)", "z_bar = y_bar * y",
            ("test_neuron::test_neuron_backward_parameters", "test_neuron::test_neuron_backward_intermediates")),
@@ -71,6 +80,12 @@ MUTANTS = [
            ("test_torch::test_gradients_match_autograd[mlp_gradients_nn]", "test_torch::test_numpy_and_torch_agree")),
 ]
 
+MUTANTS: dict[str, list[Mutant]] = {"hw01_backprop": HW01_MUTANTS}
+
+
+def tests_by_name(grade) -> dict:
+    return {t.name: t for t in grade.tests}
+
 
 def edit_cell(nb, grade_id: str, old: str, new: str):
     cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id]
@@ -93,35 +108,47 @@ def add_first_code_cell(nb, source: str):
     return nb
 
 
-def write_corpus(out: Path) -> dict[str, Path]:
-    """Write every corpus submission as out/<name>/hw01_backprop/hw01_backprop.ipynb."""
-    def load(path):
-        return nbformat.read(path, as_version=4)
+def load(path: Path):
+    return nbformat.read(path, as_version=4)
 
-    notebooks = {"reference": load(SOURCE), "blank": load(RELEASE)}
-    for m in MUTANTS:
-        notebooks[m.name] = edit_cell(load(SOURCE), m.grade_id, m.old, m.new)
-    notebooks["function_deleted"] = replace_cell(load(SOURCE), "sgd_step", "# I deleted sgd_step by mistake\n")
-    notebooks["syntax_error"] = edit_cell(load(SOURCE), "mse", "def mse(y, t):", "def mse(y, t)")
-    notebooks["exits_at_top"] = add_first_code_cell(load(RELEASE), "import sys\nsys.exit(0)")
-    notebooks["os_exit_in_function"] = edit_cell(
-        load(SOURCE), "neuron_forward", "z = w * x + b\n", "import os\n    os._exit(0)\n")
-    notebooks["infinite_loop_at_top"] = add_first_code_cell(load(RELEASE), "while True:\n    pass")
-    notebooks["patches_allclose"] = add_first_code_cell(load(RELEASE), (
-        "import numpy, torch, builtins\n"
-        "torch.allclose = lambda *a, **k: True\n"
-        "numpy.allclose = lambda *a, **k: True\n"
-        "numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), bool)\n"
-        "builtins.abs = lambda x: 0\n"))
+
+def write_submissions(hw: str, notebooks: dict, out: Path) -> dict[str, Path]:
+    """Write each notebook (or raw text) as out/<name>/<hw>/<hw>.ipynb."""
     paths = {}
     for name, nb in notebooks.items():
-        path = out / name / HW / f"{HW}.ipynb"
+        path = out / name / hw / f"{hw}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, path)
-        paths[name] = path
-    for name, text in {"not_json": "this is not JSON {", "json_not_notebook": '{"hello": "world"}'}.items():
-        path = out / name / HW / f"{HW}.ipynb"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if isinstance(nb, str):
+            path.write_text(nb)
+        else:
+            nbformat.write(nb, path)
         paths[name] = path
     return paths
+
+
+def standard_corpus(hw: str) -> dict:
+    """reference, blank and every mutant of hw, as notebooks."""
+    notebooks = {"reference": load(source_path(hw)), "blank": load(release_path(hw))}
+    for m in MUTANTS.get(hw, []):
+        notebooks[m.name] = edit_cell(load(source_path(hw)), m.grade_id, m.old, m.new)
+    return notebooks
+
+
+def hostile_corpus() -> dict:
+    """hw01 submissions that are broken, or try to break the grader."""
+    source, release = source_path(HW), release_path(HW)
+    return {
+        "function_deleted": replace_cell(load(source), "sgd_step", "# I deleted sgd_step by mistake\n"),
+        "syntax_error": edit_cell(load(source), "mse", "def mse(y, t):", "def mse(y, t)"),
+        "exits_at_top": add_first_code_cell(load(release), "import sys\nsys.exit(0)"),
+        "os_exit_in_function": edit_cell(load(source), "neuron_forward", "z = w * x + b\n", "import os\n    os._exit(0)\n"),
+        "infinite_loop_at_top": add_first_code_cell(load(release), "while True:\n    pass"),
+        "patches_allclose": add_first_code_cell(load(release), (
+            "import numpy, torch, builtins\n"
+            "torch.allclose = lambda *a, **k: True\n"
+            "numpy.allclose = lambda *a, **k: True\n"
+            "numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), bool)\n"
+            "builtins.abs = lambda x: 0\n")),
+        "not_json": "this is not JSON {",
+        "json_not_notebook": '{"hello": "world"}',
+    }
