@@ -10,5 +10,6 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # One notebook per homework, named after the homework's folder.
 c.CourseDirectory.notebook_id = "*"
-# Releases are committed and compared byte for byte: never let nbgrader reach for a database.
+# `hw release` runs generate_assignment with --no-db (releases are files, compared byte for
+# byte in CI); only nbgrader's own autograde (the benchmark) uses this git-ignored gradebook.
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
