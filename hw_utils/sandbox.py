@@ -18,7 +18,6 @@ import ctypes
 import linecache
 import multiprocessing
 import os
-import random
 import resource
 import shutil
 import signal
@@ -28,13 +27,14 @@ import traceback
 from dataclasses import dataclass, field
 
 from . import transport
+from .train import seed_everything
 
 DEFAULT_LOAD_TIMEOUT = 120.0  # seconds for the whole notebook to run
 DEFAULT_CALL_TIMEOUT = 60.0  # seconds for one call into student code
 DEFAULT_MEMORY_MB = 6144  # data segment of the worker, torch included (~1 GB)
 OUTPUT_LIMIT_BYTES = 8 * 1024 * 1024  # what a submission may print, in all
 # Imported once by the forkserver, so every worker starts with them loaded.
-PRELOAD = ["hw_utils.sandbox", "numpy", "torch", "torch.nn.functional", "torchvision",
+PRELOAD = ["hw_utils.sandbox", "hw_utils.train", "numpy", "torch", "torch.nn.functional", "torchvision",
            "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot"]
 
 
@@ -370,17 +370,6 @@ def _redirect_output(path: str):
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # input() gets EOF instead of hanging
     os.close(devnull)
-
-
-def seed_everything(seed: int):
-    import numpy as np
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.backends.cudnn.deterministic = True
-    torch.backends.cudnn.benchmark = False
 
 
 class _Server:
