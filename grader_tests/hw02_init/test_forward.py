@@ -1,0 +1,78 @@
+"""Parts C and D: forward_stats, and the scale of activations after 100 layers."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from _reference import K_SE, forward_with_deterministic_weights, log_mean_square_after, relu
+
+from hw_utils.checks import assert_close
+
+
+def two_numbers(result, what):
+    assert isinstance(result, (tuple, list)) and len(result) == 2, \
+        f"{what} should return (mean, std), got {result!r}"
+    return float(result[0]), float(result[1])
+
+
+@pytest.mark.public
+@pytest.mark.points(2)
+def test_forward_stats_follows_the_recipe(student):
+    """With weights that involve no randomness (torch.eye, torch.ones) the output is known:
+    the seeded inputs, then `depth` times activation(h @ W)."""
+    cases = [
+        ("eye", torch.eye, "tanh", torch.tanh, 3, 5, 4, 0),
+        ("eye", torch.eye, "tanh", torch.tanh, 7, 16, 8, 3),
+        ("eye", torch.eye, "sigmoid", torch.sigmoid, 1, 6, 3, 1),
+        ("eye", torch.eye, "sigmoid", torch.sigmoid, 2, 6, 3, 1),
+        ("eye", torch.eye, "sigmoid", torch.sigmoid, 4, 6, 3, 1),
+        ("ones", torch.ones, "sigmoid", torch.sigmoid, 2, 4, 5, 2),
+        ("eye", torch.eye, "relu", torch.relu, 100, 8, 2, 5),
+    ]
+    for init_name, init, act_name, act, depth, width, batch, seed in cases:
+        what = (f"forward_stats(torch.{init_name}, torch.{act_name}, depth={depth}, width={width}, "
+                f"batch={batch}, seed={seed})")
+        got = two_numbers(student.forward_stats(getattr(student.torch, init_name), getattr(student.torch, act_name),
+                                                depth=depth, width=width, batch=batch, seed=seed), what)
+        weight = init(width, width)
+        want = forward_with_deterministic_weights(weight, act, depth, batch, width, seed)
+        assert_close(got[0], want[0], "mean", rtol=1e-5, atol=1e-6, context=what)
+        assert_close(got[1], want[1], "std", rtol=1e-5, atol=1e-6, context=what)
+
+
+def check_final_scale(student, init_name, act_name, activation, gain2, seeds, width=512, depth=100, batch=64):
+    centre, sd = log_mean_square_after(activation, gain2, depth, width)
+    lo, hi = centre - K_SE * sd, centre + K_SE * sd
+    results = []
+    for seed in seeds:
+        what = (f"forward_stats({init_name}, torch.{act_name}, depth={depth}, width={width}, "
+                f"batch={batch}, seed={seed})")
+        mean, std = two_numbers(student.forward_stats(getattr(student, init_name), getattr(student.torch, act_name),
+                                                      depth=depth, width=width, batch=batch, seed=seed), what)
+        assert math.isfinite(mean) and math.isfinite(std) and std >= 0, f"{what} returned ({mean}, {std})"
+        mean_square = mean * mean + std * std
+        log_ms = math.log(mean_square) if mean_square > 0 else -math.inf
+        assert lo <= log_ms <= hi, (
+            f"{what}: mean {mean:.3e}, std {std:.3e}, so a mean square of {mean_square:.3e}; "
+            f"theory puts it between {math.exp(lo):.2e} and {math.exp(hi):.2e} "
+            f"(around {math.exp(centre):.2e}, {K_SE:g} standard deviations of its logarithm)")
+        results.append((what, mean, std, mean_square))
+    return results
+
+
+@pytest.mark.points(2)
+def test_tanh_xavier_after_100_layers(student):
+    """tanh + Xavier: the mean square decays slowly (about 1 / (2 * layer)), not exponentially;
+    512 * Var(w) = 512 * 2 / 1024 = 1 for square layers. The mean stays 0 by symmetry: given the
+    previous layer the width units are i.i.d. and symmetric, so |mean| <= K_SE sqrt(ms / width)."""
+    for what, mean, std, mean_square in check_final_scale(student, "xavier_init", "tanh", np.tanh, 1.0, [1, 2]):
+        tol = K_SE * math.sqrt(mean_square / 512)
+        assert abs(mean) <= tol, f"{what}: mean {mean:.3e}, expected 0 within {tol:.1e} (tanh is odd)"
+
+
+@pytest.mark.points(2)
+def test_relu_kaiming_after_100_layers(student):
+    """ReLU + Kaiming: 512 * Var(w) = 2 makes up for the half ReLU removes; the mean square has
+    expected value 1, and its logarithm a random-walk spread of sqrt((2 + 5 * 100) / 512) ~ 1."""
+    check_final_scale(student, "kaiming_init", "relu", relu, 2.0, [1, 2])
