@@ -1,0 +1,134 @@
+"""Part C: sum_correct_preds, the trainer (validation never trains, eval mode and
+no_grad, plain validation loss) and the L1/L2 penalties."""
+
+import pytest
+import torch
+from _reference import data_loss, forward, toy_problem
+
+HISTORY_KEYS = ["train_loss", "val_loss", "train_acc", "val_acc"]
+
+
+def loaders(student, seed=0, garbage_val=False):
+    X_tr, y_tr = toy_problem(seed, n=120)
+    X_va, y_va = toy_problem(seed + 100, n=48)
+    if garbage_val:
+        X_va = 50.0 * torch.randn(48, 10, generator=torch.Generator().manual_seed(99))
+        y_va = (y_va + 1) % 3
+    tr = student.DataLoaderFNN(X_tr, y_tr, 16, shuffle=True, seed=seed)
+    va = student.DataLoaderFNN(X_va, y_va, 16, shuffle=False, train_loader=tr)
+    return tr, va, (X_tr, y_tr, X_va, y_va)
+
+
+@pytest.mark.points(1)
+def test_sum_correct_preds(student):
+    g = torch.Generator().manual_seed(11)
+    for n, c in [(10, 3), (37, 10), (1, 5)]:
+        logits = torch.randn(n, c, generator=g)
+        labels = torch.randint(0, c, (n,), generator=g)
+        want = int((logits.argmax(dim=1) == labels).sum())
+        got = student.sum_correct_preds(logits, labels)
+        assert isinstance(got, int) and not isinstance(got, bool), \
+            f"sum_correct_preds should return a Python int, got {type(got).__name__}"
+        assert got == want, f"sum_correct_preds on {n} random rows of {c} logits: expected {want}, got {got}"
+
+
+@pytest.mark.points(1)
+def test_history_and_loss_goes_down(student):
+    tr, va, _ = loaders(student, seed=1)
+    bench = student.Workbench(10, [16], 3, lr=0.3, seed=1)
+    history = bench.train(student.NetworkTrainer(), tr, va, epochs=6)
+    assert isinstance(history, dict) and all(k in history for k in HISTORY_KEYS), \
+        f"train_network should return a dict with keys {HISTORY_KEYS}, got {history!r:.200}"
+    for k in HISTORY_KEYS:
+        assert len(history[k]) == 6, f"history[{k!r}] should hold one value per epoch (6), got {len(history[k])}"
+    losses = history["train_loss"]
+    assert losses[-1] < 0.7 * losses[0], f"the training loss should go down over 6 epochs of SGD: {losses}"
+    assert history["val_acc"][-1] > 0.7, \
+        f"on a linearly separable toy problem, validation accuracy after 6 epochs should exceed 0.7: {history['val_acc']}"
+    assert all(0.0 <= a <= 1.0 for a in history["train_acc"] + history["val_acc"]), "accuracies are fractions in [0, 1]"
+
+
+@pytest.mark.points(2)
+def test_validation_never_trains(student):
+    """The same training run with a clean and with a garbage validation loader (BN + dropout)."""
+    results = []
+    for garbage in [False, True]:
+        tr, va, _ = loaders(student, seed=2, garbage_val=garbage)
+        bench = student.Workbench(10, [16, 8], 3, lr=0.2, seed=2, batch_norm=True, dropout=0.3)
+        bench.train(student.NetworkTrainer(), tr, va, epochs=3)
+        results.append(bench.model)
+    clean, garbage = results
+    for kind in ["parameters", "buffers"]:
+        a, b = getattr(clean, kind), getattr(garbage, kind)
+        for name in a:
+            if name.endswith("num_batches_tracked"):
+                continue
+            diff = (a[name].double() - b[name].double()).abs().max().item()
+            assert diff == 0.0, (
+                f"{kind[:-1]} {name} differs by {diff:.3g} between two identical training runs whose validation "
+                "loaders differ: validation data changed the model (trained on it, or evaluated in train mode, "
+                "which updates batch-norm running statistics)")
+
+
+@pytest.mark.points(2)
+def test_eval_mode_and_no_grad(student):
+    tr, va, _ = loaders(student, seed=3)
+    bench = student.Workbench(10, [16], 3, lr=0.1, seed=3, dropout=0.5)
+    bench.train(student.NetworkTrainer(), tr, va, epochs=2)
+    calls = bench.calls
+    train_calls = [c for c in calls if tuple(c[:2]) == (True, True)]
+    eval_calls = [c for c in calls if tuple(c[:2]) == (False, False)]
+    other = sorted({tuple(c[:2]) for c in calls} - {(True, True), (False, False)})
+    assert not other, (
+        f"loss_fn was called with (model.training, grad enabled) = {other}: train in model.train() with "
+        "gradients, evaluate in model.eval() under torch.no_grad()")
+    n_train = sum(c[2] for c in train_calls)
+    n_eval = sum(c[2] for c in eval_calls)
+    assert n_train == 2 * 120, f"2 epochs over 120 training examples: loss on {n_train} training examples"
+    assert n_eval == 2 * 48, f"2 evaluations of 48 validation examples: loss on {n_eval} examples in eval mode"
+
+
+@pytest.mark.points(2)
+def test_val_loss_is_plain_data_loss_of_eval_model(student):
+    """After the last epoch: val_loss and val_acc of the model in eval mode, no penalty."""
+    tr, va, (X_tr, _, X_va, y_va) = loaders(student, seed=4)
+    trainer = student.NetworkTrainer()
+    bench = student.Workbench(10, [16], 3, lr=0.1, seed=4, dropout=0.5)
+    history = bench.train(trainer, tr, va, epochs=2, penalty="l2_penalty", lam=0.05)
+    X = (X_va - X_tr.mean()) / X_tr.std()
+    want_loss = data_loss(bench.model, X, y_va)
+    want_acc = (forward(bench.model, X).argmax(dim=1) == y_va).double().mean().item()
+    got = history["val_loss"][-1]
+    assert abs(got - want_loss) < 1e-4 * max(1.0, abs(want_loss)), (
+        f"val_loss after the last epoch (dropout 0.5, L2 penalty 0.05 in training): expected the plain "
+        f"cross-entropy of the model in eval mode {want_loss:.6f}, got {got:.6f}")
+    assert abs(history["val_acc"][-1] - want_acc) < 1e-9, \
+        f"val_acc after the last epoch: expected {want_acc:.4f}, got {history['val_acc'][-1]}"
+
+
+@pytest.mark.parametrize("name", ["l1_penalty", "l2_penalty"])
+@pytest.mark.points(1)
+def test_penalty_matches_formula(student, name):
+    trainer = student.NetworkTrainer()
+    for hidden, lam, bn in [([5, 4], 0.3, True), ([], 2.0, False)]:
+        bench = student.Workbench(7, hidden, 3, seed=5, batch_norm=bn)
+        weights = [p.double() for p in bench.model.parameters.values() if p.ndim == 2]
+        power = 1 if name == "l1_penalty" else 2
+        want = lam * sum((w.abs() ** power).sum().item() for w in weights)
+        got = bench.penalty(trainer, name, lam)
+        assert abs(got - want) < 1e-5 * max(1.0, want), (
+            f"{name}(FNN(7, {hidden}, 3, batch_norm={bn}), lam={lam}): expected lam * sum of "
+            f"{'|w|' if power == 1 else 'w**2'} over the Linear weight matrices (biases excluded) = {want:.6f}, got {got:.6f}")
+
+
+@pytest.mark.points(1)
+def test_penalty_shrinks_weights_in_training(student):
+    norms = {}
+    for lam in [0.0, 0.05]:
+        tr, va, _ = loaders(student, seed=6)
+        bench = student.Workbench(10, [16], 3, lr=0.1, seed=6)
+        bench.train(student.NetworkTrainer(), tr, va, epochs=3, penalty="l2_penalty" if lam else None, lam=lam)
+        norms[lam] = sum((p.double() ** 2).sum().item() for p in bench.model.parameters.values() if p.ndim == 2)
+    assert norms[0.05] < 0.9 * norms[0.0], (
+        f"training with regularization = l2_penalty(model, 0.05) should shrink the weights: sum of w**2 "
+        f"{norms[0.05]:.4f} with the penalty, {norms[0.0]:.4f} without")
