@@ -23,17 +23,23 @@ def results_json(grade: Grade) -> dict:
         "output": _overall_output(grade),
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [
-            {
-                "name": t.name,
-                "score": t.score,
-                "max_score": t.max_score,
-                "status": "passed" if t.status == "passed" else "failed",
-                "output": t.output if t.status != "skipped" else f"skipped: {t.output}",
-                "visibility": "visible",
-            }
-            for t in grade.tests
-        ],
+        "tests": [_test_json(t) for t in grade.tests],
+    }
+
+
+def _test_json(t) -> dict:
+    if t.status == "skipped":
+        # Worth nothing here (e.g. the gpu tier on a cpu runner); `status` is optional in
+        # Gradescope's schema and left out, so the test is shown neither green nor red.
+        return {"name": t.name, "score": 0.0, "max_score": 0.0,
+                "output": f"skipped: {t.output}", "visibility": "visible"}
+    return {
+        "name": t.name,
+        "score": t.score,
+        "max_score": t.max_score,
+        "status": "passed" if t.status == "passed" else "failed",
+        "output": t.output,
+        "visibility": "visible",
     }
 
 

@@ -15,7 +15,8 @@ MUTANT_CASES = [(hw, m) for hw in GRADED for m in corpus.MUTANTS.get(hw, [])]
 @pytest.mark.parametrize("hw", GRADED)
 def test_reference_gets_full_marks(standard_batch, hw):
     ref = standard_batch(hw).grades["reference"]
-    failed = [f"{t.name}: {t.output}" for t in ref.tests if t.status != "passed"]
+    # Skipped is allowed: the gpu tier skips (with a reason) where there is no CUDA.
+    failed = [f"{t.name}: {t.output}" for t in ref.tests if t.status == "failed"]
     assert not failed, "the reference solution fails:\n" + "\n".join(failed)
     assert ref.score == ref.max_score > 0
 

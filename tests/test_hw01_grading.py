@@ -17,6 +17,7 @@ def test_results_json_follows_gradescope_schema(standard_batch, hostile_batch):
             assert set(test) == GRADESCOPE_TEST_KEYS, (name, test)
             assert test["status"] in ("passed", "failed")
             assert test["visibility"] == "visible"
+        assert data["max_score"] == pytest.approx(sum(t["max_score"] for t in data["tests"]))
 
 
 def test_feedback_never_quotes_hidden_test_code(standard_batch, hostile_batch):
@@ -85,3 +86,16 @@ def test_grading_is_deterministic(standard_batch):
     again = grading.grade(corpus.HW, corpus.SOURCE)
     first = [(t.name, t.score, t.status, t.output) for t in standard_batch(corpus.HW).grades["reference"].tests]
     assert [(t.name, t.score, t.status, t.output) for t in again.tests] == first
+
+
+def test_skipped_test_is_worth_nothing_in_results_json():
+    """A gpu-tier test skipped on a cpu runner must not show as lost points."""
+    from hw_utils.grading import Grade, TestResult
+    from hw_utils.report import results_json
+
+    grade = Grade("hw", "x.ipynb", [TestResult("a", 1, 1, "passed", "", False),
+                                    TestResult("gpu", 2, 0, "skipped", "needs CUDA", False)])
+    data = results_json(grade)
+    assert (data["score"], data["max_score"]) == (1, 1)
+    skipped = data["tests"][1]
+    assert skipped["max_score"] == 0 and "status" not in skipped and "needs CUDA" in skipped["output"]
