@@ -76,8 +76,10 @@ def score_table(grades: list[tuple[str, Grade]]) -> str:
             "|---|---|---:|---:|---:|---:|"]
     for student, g in grades:
         passed = sum(t.status == "passed" for t in g.tests)
+        skipped = sum(t.status == "skipped" for t in g.tests)
+        counted = f"{passed}/{len(g.tests) - skipped}" + (f" ({skipped} skipped)" if skipped else "")
         rows.append(f"| {student} | {g.homework} | {g.score:g} | {g.max_score:g} | "
-                    f"{passed}/{len(g.tests)} | {g.execution_time:.1f} |")
+                    f"{counted} | {g.execution_time:.1f} |")
     return "\n".join(rows)
 
 
