@@ -23,6 +23,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 
@@ -197,8 +198,6 @@ class Worker:
         report = LoadReport()
         self.conn.send_bytes(transport.dumps(("load", self.cells)))
         deadline = self.limits.load_timeout
-        import time
-
         end = time.monotonic() + deadline
         current = None
         while True:

@@ -98,7 +98,8 @@ def encode(obj: Any, make_handle: Callable[[Any], Handle] | None = None, depth: 
                       for k, v in obj.items()])
     if make_handle is None:
         raise TransportError(f"cannot send a {type(obj).__name__}: only plain data crosses")
-    return ("h", *_handle_parts(make_handle(obj)))
+    handle = make_handle(obj)
+    return ("h", handle.id, handle.type_name)
 
 
 def decode(tree, resolve_handle: Callable[[int, str], Any] | None = None):
@@ -178,10 +179,6 @@ def _module_parts(m, torch) -> dict:
         "buffers": [(n, _tensor_parts(b, torch)) for n, b in m.named_buffers()],
         "training": bool(m.training),
     }
-
-
-def _handle_parts(h: Handle):
-    return h.id, h.type_name
 
 
 def _array(dtype: str, shape, data: bytes):
