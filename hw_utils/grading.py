@@ -100,13 +100,12 @@ class _SubmissionSession:
         given = self.config.getoption("--submission")
         if given:
             return Path(given)
-        return source_notebook(Path(item.fspath).parent.name)  # the folder is the homework id
+        return source_notebook(_homework(item))
 
     def ensure_worker(self, item) -> sandbox.Worker:
         if self.cells is None and self.cells_error is None:
             try:
-                hw = Path(item.fspath).parent.name
-                skip = notebook.display_only_ids(source_notebook(hw))
+                skip = notebook.display_only_ids(source_notebook(_homework(item)))
                 self.cells = notebook.student_code(self.submission_path(item), skip)
             except notebook.NotebookError as err:
                 self.cells_error = str(err)
@@ -177,6 +176,11 @@ class _Collector:
             self.results.append(TestResult(name, points, 0.0, "skipped", reason, public))
 
 
+def _homework(item) -> str:
+    """grader_tests/<hw>/test_*.py: the folder is the homework id."""
+    return Path(item.fspath).parent.name
+
+
 def _points(item) -> float:
     marker = item.get_closest_marker("points")
     return float(marker.args[0]) if marker and marker.args else 1.0
@@ -207,8 +211,7 @@ def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = ()) -> 
         str(tests_dir),
         f"--submission={submission}",
         "-p", "hw_utils.grading",
-        "-c", str(GRADER_TESTS / "pytest.ini"),  # not the project's settings
-        "--assert=plain",  # messages are ours; rewritten asserts would quote hidden code
+        "-c", str(GRADER_TESTS / "pytest.ini"),  # its settings, not the project's
         "-p", "no:terminal",  # the Grade is the report; pytest's console output is noise
         *extra_args,
     ]
