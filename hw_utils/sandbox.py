@@ -21,6 +21,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -95,7 +96,9 @@ class Worker:
     """One child process holding one submission's namespace."""
 
     def __init__(self, cells, limits: Limits = Limits(), env: dict | None = None):
-        self.cells = [(_cell_label(c), c.source) for c in cells]
+        # `%%writefile` cells are files the notebook imports or runs, not code to execute.
+        self.files = {c.script: c.source for c in cells if getattr(c, "script", None)}
+        self.cells = [(_cell_label(c), c.source) for c in cells if not getattr(c, "script", None)]
         self.limits = limits
         self.env = env or {}
         self.process = None
@@ -138,14 +141,7 @@ class Worker:
 
     def output(self) -> str:
         """The tail of what the submission printed (capped)."""
-        if not self.workdir:
-            return ""
-        path = os.path.join(self.workdir, "output.txt")
-        with contextlib.suppress(OSError), open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 4000))
-            return f.read().decode("utf-8", "replace")
-        return ""
+        return _tail(os.path.join(self.workdir, "output.txt"), 4000) if self.workdir else ""
 
     # requests ---------------------------------------------------------------
     def get(self, target: int | None, name: str):
@@ -164,6 +160,11 @@ class Worker:
     def reference(self, name: str) -> "Remote":
         """A handle on a top-level value itself (not a copy), to see in-place changes."""
         return self._request(("ref", None, name))
+
+    def construct(self, name: str, args, kwargs) -> "Remote":
+        """Call top-level `name` and keep the result in the worker, as a handle (a live model)."""
+        message = ("new", None, name, _encode_argument(list(args)), _encode_argument(dict(kwargs)))
+        return self._request(message)
 
     def _request(self, message, timeout: float | None = None):
         if not self.alive:
@@ -196,7 +197,7 @@ class Worker:
 
     def _load(self) -> LoadReport:
         report = LoadReport()
-        self.conn.send_bytes(transport.dumps(("load", self.cells)))
+        self.conn.send_bytes(transport.dumps(("load", self.cells, self.files)))
         deadline = self.limits.load_timeout
         end = time.monotonic() + deadline
         current = None
@@ -222,6 +223,67 @@ class Worker:
             elif kind == "loaded":
                 report.network_isolated = message[1]
                 return report
+
+
+@dataclass
+class ScriptRun:
+    """How a student's program ended, what it printed, and the files it left behind."""
+
+    exit_code: int | None  # None when it was stopped (timeout) or killed
+    timed_out: bool
+    output: str  # stdout and stderr together, the last SCRIPT_OUTPUT_TAIL bytes
+    files: dict[str, bytes]  # regular files it wrote in its folder, up to SCRIPT_FILE_LIMIT each
+
+
+SCRIPT_OUTPUT_TAIL = 64 * 1024
+SCRIPT_FILE_LIMIT = 16 * 1024 * 1024
+
+
+def run_script(files: dict[str, str], name: str, argv: list[str], timeout: float,
+               limits: Limits = Limits(), env: dict | None = None) -> ScriptRun:
+    """Run files[name] as `python name *argv` in a fresh sandboxed child; wait at most timeout s."""
+    workdir = tempfile.mkdtemp(prefix="hw-script-")
+    try:
+        process = _context().Process(
+            target=_script_main, args=(workdir, limits, env or {}, files, name, list(argv)), daemon=True)
+        with _main_module_hidden():
+            process.start()
+        process.join(timeout)
+        timed_out = process.is_alive()
+        if timed_out:
+            process.kill()
+            process.join(5)
+        code = None if timed_out or process.exitcode is None or process.exitcode < 0 else process.exitcode
+        output = _tail(os.path.join(workdir, "output.txt"), SCRIPT_OUTPUT_TAIL)
+        if timed_out:
+            output += f"\n[stopped: the program ran longer than {timeout:g} s]"
+        left = {entry: data for entry in sorted(os.listdir(workdir))
+                if entry not in files and entry != "output.txt"
+                and (data := _read_regular_file(os.path.join(workdir, entry))) is not None}
+        return ScriptRun(code, timed_out, output, left)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _tail(path: str, size: int) -> str:
+    with contextlib.suppress(OSError), open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - size))
+        return f.read().decode("utf-8", "replace")
+    return ""
+
+
+def _read_regular_file(path: str) -> bytes | None:
+    """A file the student left, unless it is a link, a folder, a fifo or too big."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > SCRIPT_FILE_LIMIT:
+            return None
+        return f.read(SCRIPT_FILE_LIMIT)
 
 
 class Remote:
@@ -265,6 +327,16 @@ class Student:
     def reference_to(self, name: str) -> Remote:
         """The worker's own object behind `name`, as a handle; see Worker.reference."""
         return self._worker.reference(name)
+
+    def construct(self, name: str, *args, **kwargs) -> Remote:
+        """`name(*args, **kwargs)` run in the worker; the new object stays there, as a handle."""
+        return self._worker.construct(name, args, kwargs)
+
+    def run_script(self, name: str, argv: list[str], timeout: float = 300.0) -> "ScriptRun":
+        """Run the submission's `%%writefile name` cell as a program, in a fresh sandbox."""
+        if name not in self._worker.files:
+            raise StudentError(f"the notebook has no `%%writefile {name}` cell")
+        return run_script(self._worker.files, name, argv, timeout, self._worker.limits, self._worker.env)
 
 
 @contextlib.contextmanager
@@ -324,14 +396,20 @@ def _death_reason(code) -> str:
 # --------------------------------------------------------------------------- worker side
 
 
-def _child_main(conn, workdir: str, limits: Limits, env: dict):
-    """Entry point of the worker process: limit ourselves, then serve requests forever."""
+def _enter_sandbox(workdir: str, limits: Limits, env: dict) -> bool:
+    """Everything a child does before student code runs; True when the network is cut."""
     os.chdir(workdir)
     network_isolated = _isolate_network()
     _apply_limits(limits)
     os.environ.update(env)
     os.environ["MPLBACKEND"] = "Agg"
     _redirect_output(os.path.join(workdir, "output.txt"))
+    return network_isolated
+
+
+def _child_main(conn, workdir: str, limits: Limits, env: dict):
+    """Entry point of the worker process: limit ourselves, then serve requests forever."""
+    network_isolated = _enter_sandbox(workdir, limits, env)
     server = _Server(conn)
     try:
         server.serve(network_isolated)
@@ -339,6 +417,37 @@ def _child_main(conn, workdir: str, limits: Limits, env: dict):
         # Never return into the forkserver's code: a child that returns runs its exit
         # handlers, which a submission may have registered.
         os._exit(0)
+
+
+def _write_scripts(files: dict[str, str]):
+    """The notebook's `%%writefile` cells, as files in the working folder, importable."""
+    for name, text in files.items():
+        with open(name, "w", encoding="utf-8") as f:
+            f.write(text)
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+
+
+def _script_main(workdir: str, limits: Limits, env: dict, files: dict, name: str, argv: list[str]):
+    """Entry point of a script run: the student's program as `python name argv...`."""
+    _enter_sandbox(workdir, limits, env)
+    _write_scripts(files)
+    seed_everything(0)
+    sys.argv = [name, *argv]
+    code = 0
+    try:
+        source = files[name]
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        exec(compile(source, name, "exec"), {"__name__": "__main__", "__file__": name,
+                                              "__builtins__": __builtins__})
+    except SystemExit as done:  # argparse's -h and errors end this way, as in a shell
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BaseException as err:  # noqa: BLE001 - reported like Python would, exit code 1
+        print(_describe(err), file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code & 0xFF)
 
 
 def _isolate_network() -> bool:
@@ -389,7 +498,7 @@ class _Server:
                 return
             message = transport.loads(data)
             if message[0] == "load":
-                self.load(message[1])
+                self.load(message[1], message[2])
                 self.send(("loaded", network_isolated))
                 continue
             try:
@@ -398,7 +507,8 @@ class _Server:
             except BaseException as err:  # noqa: BLE001 - SystemExit from student code too
                 self.send(("error", _describe(err)))
 
-    def load(self, cells):
+    def load(self, cells, files):
+        _write_scripts(files)
         seed_everything(0)
         for label, source in cells:
             self.send(("cell", label))
@@ -430,10 +540,14 @@ class _Server:
         if kind == "set":
             setattr(self.objects[target], message[2], transport.decode(message[3], self.resolve))
             return None
-        if kind == "call":
-            args = transport.decode(message[2], self.resolve)
-            kwargs = transport.decode(message[3], self.resolve)
-            return self.objects[target](*args, **kwargs)
+        if kind in ("call", "new"):
+            args = transport.decode(message[-2], self.resolve)
+            kwargs = transport.decode(message[-1], self.resolve)
+            if kind == "call":
+                return self.objects[target](*args, **kwargs)
+            if message[2] not in self.namespace:
+                raise NameError(f"the notebook does not define `{message[2]}`")
+            return self.make_handle(self.namespace[message[2]](*args, **kwargs))
         raise ValueError(f"unknown request {kind!r}")
 
     def make_handle(self, obj) -> transport.Handle:

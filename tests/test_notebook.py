@@ -50,3 +50,18 @@ def test_public_check_cells_are_not_run_from_the_submission(tmp_path):
     cells = notebook.student_code(path)
     assert [c.source for c in cells] == ["x = 1"]
     assert json.loads(path.read_text())["cells"][1]["metadata"]["nbgrader"]["grade"] is True
+
+
+def test_writefile_cells_are_scripts_kept_verbatim(tmp_path):
+    script = "%%writefile task1_cnn.py\nimport sys\n%not_a_magic_in_a_file = 1\nprint(sys.argv)\n"
+    path = write_nb(tmp_path, [nbformat.v4.new_code_cell(script), nbformat.v4.new_code_cell("x = 1")])
+    cells = notebook.student_code(path)
+    assert notebook.scripts(cells) == {"task1_cnn.py": script.partition("\n")[2]}
+    assert [c.script for c in cells] == ["task1_cnn.py", None]
+
+
+@pytest.mark.parametrize("target", ["../evil.py", "/tmp/x.py", "-a task.py", "dir/task.py"])
+def test_writefile_outside_the_worker_folder_is_refused(tmp_path, target):
+    path = write_nb(tmp_path, [nbformat.v4.new_code_cell(f"%%writefile {target}\nprint(1)\n")])
+    with pytest.raises(notebook.NotebookError, match="plain file name"):
+        notebook.student_code(path)

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+import torch
 
 from hw_utils import sandbox
 from hw_utils.notebook import CodeCell
@@ -92,3 +93,73 @@ def test_student_objects_stay_in_the_worker(worker_factory):
     assert isinstance(registry, sandbox.Remote)
     with pytest.raises(sandbox.StudentError, match="does not define `missing`"):
         student.missing
+
+
+SCRIPT = """import argparse
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=10)
+
+
+def main():
+    args = parser.parse_args()
+    print("epochs", args.epochs, __name__)
+    with open("model.pt", "wb") as f:
+        f.write(b"weights")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def script_worker(*sources):
+    cells = [CodeCell(0, SCRIPT, "task", False, "task.py")]
+    cells += [CodeCell(i + 1, source, None, False) for i, source in enumerate(sources)]
+    worker = sandbox.Worker(cells, sandbox.Limits(load_timeout=30))
+    return worker, worker.start()
+
+
+def test_script_cells_are_importable_files_not_notebook_code():
+    worker, report = script_worker("from task import parser\nname = parser.prog")
+    try:
+        assert not report.errors and not report.fatal
+        assert sandbox.Student(worker).name == "task.py"
+        assert "epochs" not in worker.output()  # the script's main block did not run on load
+    finally:
+        worker.close()
+
+
+def test_run_script_is_a_program_with_argv_exit_code_output_and_files():
+    worker, _ = script_worker()
+    student = sandbox.Student(worker)
+    try:
+        run = student.run_script("task.py", ["--epochs", "3"], timeout=30)
+        assert (run.exit_code, run.timed_out) == (0, False)
+        assert run.output == "epochs 3 __main__\n" and run.files == {"model.pt": b"weights"}
+        run = student.run_script("task.py", ["--nope"], timeout=30)
+        assert run.exit_code == 2 and "unrecognized arguments: --nope" in run.output
+        assert "--epochs EPOCHS" in student.run_script("task.py", ["-h"], timeout=30).output
+        with pytest.raises(sandbox.StudentError, match="no `%%writefile other.py` cell"):
+            student.run_script("other.py", [])
+    finally:
+        worker.close()
+
+
+def test_run_script_that_never_ends_is_stopped():
+    files = {"loop.py": "import os\nos.symlink('/etc/hostname', 'leak')\nwhile True:\n    pass\n"}
+    run = sandbox.run_script(files, "loop.py", [], timeout=3)
+    assert run.timed_out and run.exit_code is None and "longer than 3 s" in run.output
+    assert run.files == {}  # a link is never followed back into the grader
+
+
+def test_construct_keeps_a_live_object_in_the_worker(worker_factory):
+    worker, _ = worker_factory("import torch\nclass Counter(torch.nn.Module):\n"
+                               "    def __init__(self, start):\n        super().__init__()\n"
+                               "        self.count = start\n"
+                               "    def forward(self, x):\n        self.count += 1\n        return 2 * x\n")
+    student = sandbox.Student(worker)
+    counter = student.construct("Counter", 5)
+    assert torch.equal(counter(torch.ones(2)), 2 * torch.ones(2))
+    assert counter.count == 6  # the same object, changed by the call
+    with pytest.raises(sandbox.StudentError, match="does not define `Missing`"):
+        student.construct("Missing")
