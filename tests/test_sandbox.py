@@ -120,10 +120,10 @@ def script_worker(*sources):
 
 
 def test_script_cells_are_importable_files_not_notebook_code():
-    worker, report = script_worker("from task import parser\nname = parser.prog")
+    worker, report = script_worker("from task import main\nname = main.__module__")
     try:
         assert not report.errors and not report.fatal
-        assert sandbox.Student(worker).name == "task.py"
+        assert sandbox.Student(worker).name == "task"
         assert "epochs" not in worker.output()  # the script's main block did not run on load
     finally:
         worker.close()
