@@ -63,6 +63,9 @@ def pytest_addoption(parser):
     group.addoption("--submission", help="notebook to grade (default: the reference solution)")
     group.addoption("--load-timeout", type=float, default=sandbox.DEFAULT_LOAD_TIMEOUT)
     group.addoption("--call-timeout", type=float, default=sandbox.DEFAULT_CALL_TIMEOUT)
+    group.addoption("--hide", action="append", default=[],
+                    help="a folder student code must not read (besides the course repository)")
+    group.addoption("--threads", type=int, default=0, help="torch threads per worker (0: torch's default)")
 
 
 def pytest_configure(config):
@@ -117,9 +120,12 @@ class _SubmissionSession:
             pytest.fail(f"the notebook could not be run: {self.load_report.fatal}", pytrace=False)
         if self.worker is None or not self.worker.alive:
             # First test, or a test's call killed the worker: start afresh, notebook and all.
+            hidden = [*self.config.getoption("--hide"), str(self.submission_path(item).resolve().parent)]
             limits = sandbox.Limits(
                 load_timeout=self.config.getoption("--load-timeout"),
                 call_timeout=self.config.getoption("--call-timeout"),
+                hidden=tuple(hidden),
+                threads=self.config.getoption("--threads"),
             )
             self.worker = sandbox.Worker(self.cells, limits)
             self.load_report = self.worker.start()

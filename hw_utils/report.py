@@ -8,10 +8,9 @@ serves Gradescope, GitHub Classroom logs and our own summaries.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .classroom import atomic_write
 from .grading import Grade
 
 
@@ -65,8 +64,8 @@ def write(grade: Grade, out_dir: Path) -> Path:
     """Write results.json and feedback.txt atomically into out_dir; return results.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / "results.json"
-    _atomic_write(results, json.dumps(results_json(grade), indent=2) + "\n")
-    _atomic_write(out_dir / "feedback.txt", feedback_text(grade))
+    atomic_write(results, json.dumps(results_json(grade), indent=2) + "\n")
+    atomic_write(out_dir / "feedback.txt", feedback_text(grade))
     return results
 
 
@@ -91,15 +90,3 @@ def _overall_output(grade: Grade) -> str:
 
 def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
-
-
-def _atomic_write(path: Path, text: str):
-    """Write to a temporary file beside path, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -27,9 +27,12 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from . import transport
+from . import confine, transport
 from .train import seed_everything
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_LOAD_TIMEOUT = 120.0  # seconds for the whole notebook to run
 DEFAULT_CALL_TIMEOUT = 60.0  # seconds for one call into student code
@@ -63,6 +66,7 @@ class LoadReport:
     cells: list[CellResult] = field(default_factory=list)
     fatal: str | None = None  # the notebook stopped the worker (timeout, exit, crash)
     network_isolated: bool = False
+    confinement: dict = field(default_factory=dict)  # what confine.confine() could enforce
 
     @property
     def errors(self) -> list[CellResult]:
@@ -81,6 +85,8 @@ class Limits:
     call_timeout: float = DEFAULT_CALL_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     output_bytes: int = OUTPUT_LIMIT_BYTES
+    hidden: tuple[str, ...] = ()  # folders student code must not read, besides always_hidden()
+    threads: int = 0  # torch's intra-op threads; 0 keeps torch's default (the cores)
 
 
 # --------------------------------------------------------------------------- grader side
@@ -221,7 +227,7 @@ class Worker:
             elif kind == "cell_done":
                 report.cells.append(CellResult(message[1], message[2]))
             elif kind == "loaded":
-                report.network_isolated = message[1]
+                report.network_isolated, report.confinement = message[1], message[2]
                 return report
 
 
@@ -396,23 +402,53 @@ def _death_reason(code) -> str:
 # --------------------------------------------------------------------------- worker side
 
 
-def _enter_sandbox(workdir: str, limits: Limits, env: dict) -> bool:
-    """Everything a child does before student code runs; True when the network is cut."""
+def always_hidden() -> list[str]:
+    """What no submission may read: the course repository (hidden tests, solutions, grades),
+    the grader's home (credentials), and the temporary folders of other workers."""
+    return [str(ROOT), os.path.expanduser("~"), tempfile.gettempdir(), "/dev/shm"]
+
+
+def _still_readable(hidden: list[str]) -> list[str]:
+    """Inside hidden folders, what Python itself needs: its library, packages, our helpers, data."""
+    from .data import data_root
+
+    hidden = [os.path.realpath(h) for h in hidden]
+    paths = [sys.prefix, sys.base_prefix, str(ROOT / "hw_utils"), str(data_root())]
+    # sys.path may hold the repository itself (an editable install): never re-open a parent
+    # of something hidden, only folders beneath.
+    paths += [p for p in sys.path if p and os.path.isdir(p)
+              and not any(h == os.path.realpath(p) or h.startswith(os.path.realpath(p) + "/") for h in hidden)]
+    return [p for p in paths if os.path.exists(p)]
+
+
+def _enter_sandbox(workdir: str, limits: Limits, env: dict) -> tuple[bool, dict]:
+    """Everything a child does before student code runs: network, limits, confinement."""
+    from .data import data_root
+
+    hidden = always_hidden() + list(limits.hidden)  # before HOME and TMPDIR move
     os.chdir(workdir)
     network_isolated = _isolate_network()
     _apply_limits(limits)
+    if limits.threads:
+        import torch
+
+        torch.set_num_threads(limits.threads)
+    os.environ["HW_DATA_DIR"] = str(data_root())  # before HOME moves
     os.environ.update(env)
-    os.environ["MPLBACKEND"] = "Agg"
+    # Caches and temporary files go to the worker's own folder, the only one it may write.
+    os.environ.update(MPLBACKEND="Agg", HOME=workdir, TMPDIR=workdir, CUDA_CACHE_PATH=os.path.join(workdir, ".nv"))
+    tempfile.tempdir = workdir
     _redirect_output(os.path.join(workdir, "output.txt"))
-    return network_isolated
+    confinement = confine.confine(hidden, _still_readable(hidden), [workdir])
+    return network_isolated, confinement
 
 
 def _child_main(conn, workdir: str, limits: Limits, env: dict):
     """Entry point of the worker process: limit ourselves, then serve requests forever."""
-    network_isolated = _enter_sandbox(workdir, limits, env)
+    network_isolated, confinement = _enter_sandbox(workdir, limits, env)
     server = _Server(conn)
     try:
-        server.serve(network_isolated)
+        server.serve(network_isolated, confinement)
     finally:
         # Never return into the forkserver's code: a child that returns runs its exit
         # handlers, which a submission may have registered.
@@ -490,7 +526,7 @@ class _Server:
     def send(self, message):
         self.conn.send_bytes(transport.dumps(message))
 
-    def serve(self, network_isolated: bool):
+    def serve(self, network_isolated: bool, confinement: dict):
         while True:
             try:
                 data = self.conn.recv_bytes()
@@ -499,7 +535,7 @@ class _Server:
             message = transport.loads(data)
             if message[0] == "load":
                 self.load(message[1], message[2])
-                self.send(("loaded", network_isolated))
+                self.send(("loaded", network_isolated, confinement))
                 continue
             try:
                 result = self.handle(message)
