@@ -10,6 +10,7 @@ import corpus
 
 # A short notebook time limit keeps the infinite-loop case cheap; references load in ~1 s.
 LOAD_TIMEOUT = 15
+CALL_TIMEOUT = 5
 
 
 @dataclass
@@ -19,11 +20,12 @@ class Batch:
     feedback: dict    # submission name -> feedback.txt text
 
 
-def grade_batch(hw: str, notebooks: dict, root: Path) -> Batch:
+def grade_batch(hw: str, notebooks: dict, root: Path, extra_args: tuple[str, ...] = ()) -> Batch:
     """Grade notebooks as one batch, the way `hw grade` does, and read back what it wrote."""
     paths = corpus.write_submissions(hw, notebooks, root / "submitted")
     out = root / "autograded"
-    graded = dict(cli.grade_all(hw, list(paths.values()), out, (f"--load-timeout={LOAD_TIMEOUT}",)))
+    args = (f"--load-timeout={LOAD_TIMEOUT}", *cli.hide_arguments(list(paths.values()), out), *extra_args)
+    graded = dict(cli.grade_all(hw, list(paths.values()), out, args))
     assert sorted(graded) == sorted(paths), "the batch did not grade every submission"
     read = lambda name, file: (out / name / hw / file).read_text()  # noqa: E731
     return Batch(graded,
@@ -46,4 +48,7 @@ def standard_batch(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def hostile_batch(tmp_path_factory) -> Batch:
-    return grade_batch(corpus.HW, corpus.hostile_corpus(), tmp_path_factory.mktemp("hostile"))
+    root = tmp_path_factory.mktemp("hostile")
+    # A short call limit: the function that never returns costs 3 tests x CALL_TIMEOUT.
+    return grade_batch(corpus.HW, corpus.hostile_corpus(root / "autograded"), root,
+                       (f"--call-timeout={CALL_TIMEOUT}",))

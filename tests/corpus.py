@@ -225,10 +225,37 @@ def standard_corpus(hw: str) -> dict:
     return notebooks
 
 
-def hostile_corpus() -> dict:
-    """hw01 submissions that are broken, or try to break the grader."""
+HIDDEN_TEST = ROOT / "grader_tests" / HW / "test_neuron.py"
+
+
+def hostile_corpus(out: Path) -> dict:
+    """hw01 submissions that are broken, or try to break the grader or the rest of the class.
+
+    out is where the batch's results go; "victim" is graded first, so the attacks on its
+    results.json aim at a real file.
+    """
     source, release = source_path(HW), release_path(HW)
+    victim = out / "victim" / HW / "results.json"
+    attack_cells = [
+        f"stolen = open({str(HIDDEN_TEST)!r}).read()",
+        f"open({str(victim)!r}, 'w').write('{{\"score\": 0}}')",
+        "import os\nfor name in os.listdir('.'):\n    os.remove(name)",
+        "print('x' * 50_000_000)",
+    ]
+    attacker = load(source)
+    for cell in reversed(attack_cells):
+        attacker = add_first_code_cell(attacker, cell)
+    raises = edit_cell(load(source), "softmax", "shifted = logits", "raise KeyboardInterrupt\n    shifted = logits")
+    raises = edit_cell(raises, "mse", "return float(np.mean((y - t) ** 2))", "raise BaseException('mse')")
     return {
+        "victim": load(source),
+        "reads_and_writes_what_it_must_not": attacker,
+        "loops_in_a_function": edit_cell(load(source), "neuron_forward", "z = w * x + b\n",
+                                         "while True:\n        pass\n    z = w * x + b\n"),
+        "spawns_processes": edit_cell(load(source), "net322_forward", 'z1 = params["W1"]', (
+            "import subprocess\n    for _ in range(500):  # bounded, should the limit ever fail\n"
+            "        subprocess.Popen(['sleep', '60'])\n    z1 = params[\"W1\"]")),
+        "raises_base_exceptions": raises,
         "function_deleted": replace_cell(load(source), "sgd_step", "# I deleted sgd_step by mistake\n"),
         "syntax_error": edit_cell(load(source), "mse", "def mse(y, t):", "def mse(y, t)"),
         "exits_at_top": add_first_code_cell(load(release), "import sys\nsys.exit(0)"),
@@ -239,7 +266,9 @@ def hostile_corpus() -> dict:
             "torch.allclose = lambda *a, **k: True\n"
             "numpy.allclose = lambda *a, **k: True\n"
             "numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), bool)\n"
-            "builtins.abs = lambda x: 0\n")),
+            "builtins.abs = lambda x: 0\n"
+            "builtins.isinstance = lambda obj, cls: True\n"
+            "import pytest\npytest.approx = lambda *a, **k: True\npytest.fail = lambda *a, **k: None\n")),
         "not_json": "this is not JSON {",
         "json_not_notebook": '{"hello": "world"}',
     }

