@@ -1,11 +1,14 @@
-"""Seconds per submission: `hw grade` next to `nbgrader autograde`, same notebooks, one run.
+"""Seconds per submission: `hw grade` with 1 and 2 jobs next to `nbgrader autograde`,
+the same notebooks, one run.
 
-    .venv/bin/python benchmarks/grade_vs_nbgrader.py [--n 5] [--hw hw01_backprop]
+    .venv/bin/python benchmarks/grade_vs_nbgrader.py [--n 100] [--jobs 1 2] [--hw hw01_backprop]
 
-Both grade N copies of the reference solution (the slowest submission to run: it trains).
-nbgrader runs each notebook in a fresh Jupyter kernel and then its test cells; `hw grade`
-forks a worker from a warm forkserver, runs the code cells and the hidden tests.
-A benchmark, not a test: machines are noisy, so compare the two figures of one run.
+N submissions are generated from tests/corpus.py's standard corpus, cycled: the reference
+(the slowest to run: it trains), the blank release and every plausible wrong answer.
+nbgrader runs each notebook in a fresh Jupyter kernel and then its public checks; `hw grade`
+forks a worker from a warm forkserver, runs the code cells and the hidden tests. The
+figures include each tool's start-up (for --jobs 2, starting the grading processes).
+A benchmark, not a test: machines are noisy, so compare the figures of one run.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "tests"))
+
+import corpus  # noqa: E402
 from hw_utils import cli  # noqa: E402
 
 
@@ -36,37 +42,46 @@ def nbgrader(course: Path, *args: str):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=5)
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--hw", default="hw01_backprop")
     args = parser.parse_args()
     hw, n = args.hw, args.n
+    variants = list(corpus.standard_corpus(hw).items())
 
     course = Path(tempfile.mkdtemp(prefix="bench-course-"))
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "source" / hw, course / "source" / hw)
     nbgrader(course, "generate_assignment", hw, "--force")  # with its gradebook, as autograde needs
     students = [f"s{i:03d}" for i in range(n)]
-    for student in students:
+    for i, student in enumerate(students):
         nbgrader(course, "db", "student", "add", student)
-        target = course / "submitted" / student / hw
-        target.mkdir(parents=True)
-        shutil.copy(ROOT / "source" / hw / f"{hw}.ipynb", target / f"{hw}.ipynb")
+        _, notebook = variants[i % len(variants)]
+        corpus.write_submissions(hw, {student: notebook}, course / "submitted")
     paths = [course / "submitted" / s / hw / f"{hw}.ipynb" for s in students]
 
     started = time.perf_counter()
     nbgrader(course, "autograde", hw, "--force")
     nbgrader_seconds = (time.perf_counter() - started) / n
 
-    started = time.perf_counter()
-    grades = cli.grade_all(hw, paths, course / "hw-autograded")
-    ours_seconds = (time.perf_counter() - started) / n
-    assert all(g.score == g.max_score for _, g in grades), "the reference should get full marks"
+    ours = {}
+    for jobs in args.jobs:
+        out = course / f"hw-autograded-{jobs}"
+        started = time.perf_counter()
+        grades = cli.grade_all(hw, paths, out, cli.hide_arguments(paths, out), jobs=jobs, force=True)
+        ours[jobs] = (time.perf_counter() - started) / n
+        reference = grades[[name for name, _ in variants].index("reference")][1]
+        assert reference.score == reference.max_score, "the reference should get full marks"
 
-    print(f"{hw}, {n} submissions of the reference solution")
+    print(f"\n{hw}: {n} submissions ({len(variants)} variants cycled), {os.cpu_count()} cores")
     print(f"nbgrader autograde : {nbgrader_seconds:6.2f} s per submission (notebook + public checks)")
-    print(f"hw grade           : {ours_seconds:6.2f} s per submission "
-          f"(notebook + {len(grades[0][1].tests)} hidden tests, sandboxed)")
-    print(f"ratio hw/nbgrader  : {ours_seconds / nbgrader_seconds:.2f}")
+    for jobs, seconds in ours.items():
+        print(f"hw grade --jobs {jobs}  : {seconds:6.2f} s per submission (notebook + "
+              f"{len(reference.tests)} hidden tests, sandboxed); ratio to nbgrader {seconds / nbgrader_seconds:.2f}")
+    if 1 in ours and len(ours) > 1:
+        for jobs, seconds in ours.items():
+            if jobs != 1:
+                print(f"speed-up of --jobs {jobs} over --jobs 1: {ours[1] / seconds:.2f}x")
     shutil.rmtree(course, ignore_errors=True)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
-import multiprocessing
 import os
 import sys
 import time
@@ -176,13 +175,16 @@ def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str
 
 
 def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str, Grade]]:
-    """One grading process per job, each with its own warm forkserver; results in input order."""
+    """One grading process per job, each with its own warm worker forkserver; results in input order.
+
+    The jobs come from the sandbox's forkserver (torch imported, no threads), not from a
+    fork of this process: after torch has run here, its thread pools make fork unsafe.
+    """
     threads = max(1, (os.cpu_count() or 1) // jobs)  # jobs x torch threads = the cores, no more
     pytest_args = (*pytest_args, f"--threads={threads}")
-    context = multiprocessing.get_context("spawn")
     by_path = {}
-    with grading.sandbox._main_module_hidden(), \
-            ProcessPoolExecutor(jobs, mp_context=context, initializer=grading.sandbox.warm_up) as pool:
+    with grading.sandbox._main_module_hidden(), ProcessPoolExecutor(
+            jobs, mp_context=grading.sandbox._context(), initializer=grading.sandbox.warm_up) as pool:
         futures = {pool.submit(grade_one, hw, path, out_root, pytest_args): path for path in paths}
         for future in as_completed(futures):
             path = futures[future]

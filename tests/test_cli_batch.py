@@ -1,0 +1,110 @@
+"""Grading a class with `hw grade`: parallel jobs, shards and merge, resume, the summary.
+
+Three hw01 submissions (reference, blank, one wrong answer) keep this under a minute.
+"""
+
+import json
+import shutil
+
+import pytest
+
+from hw_utils import cli
+
+import corpus
+
+HW = corpus.HW
+STUDENTS = ["reference", "blank", "lambda_term_dropped"]
+
+
+@pytest.fixture(scope="module")
+def submitted(tmp_path_factory):
+    notebooks = {name: nb for name, nb in corpus.standard_corpus(HW).items() if name in STUDENTS}
+    root = tmp_path_factory.mktemp("class") / "submitted"
+    corpus.write_submissions(HW, notebooks, root)
+    return root
+
+
+def hw_grade(submitted, out, *options):
+    return cli.main(["grade", HW, str(submitted / "*" / HW / "*.ipynb"), "--out", str(out),
+                     "--load-timeout", "30", *options])
+
+
+def results(out) -> dict:
+    """student -> results.json without its timing, the one field allowed to differ."""
+    found = {}
+    for path in sorted(out.glob(f"*/{HW}/results.json")):
+        data = json.loads(path.read_text())
+        data.pop("execution_time")
+        found[path.parent.parent.name] = data
+    return found
+
+
+@pytest.fixture(scope="module")
+def one_job(submitted, tmp_path_factory):
+    out = tmp_path_factory.mktemp("one_job")
+    assert hw_grade(submitted, out, "--jobs", "1") == 0
+    return out
+
+
+def test_two_jobs_grade_exactly_like_one(submitted, one_job, tmp_path):
+    assert hw_grade(submitted, tmp_path, "--jobs", "2") == 0
+    assert sorted(results(one_job)) == sorted(STUDENTS)
+    assert results(tmp_path) == results(one_job)
+
+
+def test_shards_merge_into_the_whole_class(submitted, one_job, tmp_path):
+    shards = [tmp_path / "shard1", tmp_path / "shard2"]
+    for i, shard in enumerate(shards, 1):
+        assert hw_grade(submitted, shard, "--jobs", "1", "--shard", f"{i}/2") == 0
+    graded = [set(results(shard)) for shard in shards]
+    assert graded[0].isdisjoint(graded[1]) and graded[0] | graded[1] == set(STUDENTS)
+    merged = tmp_path / "merged"
+    assert cli.main(["merge", HW, *map(str, shards), "--out", str(merged)]) == 0
+    assert results(merged) == results(one_job)
+    scores = (merged / "_class" / HW / "scores.csv").read_text()
+    assert all(student in scores for student in STUDENTS)
+
+
+def test_rerun_skips_what_is_graded_and_regrades_what_changed(submitted, one_job, tmp_path, capsys):
+    out = tmp_path / "out"
+    shutil.copytree(one_job, out)
+    before = {s: (out / s / HW / "results.json").stat().st_mtime_ns for s in STUDENTS}
+    notebook = submitted / "blank" / HW / f"{HW}.ipynb"
+    original = notebook.read_bytes()
+    try:
+        notebook.write_bytes(original.replace(b'"metadata": {', b'"metadata": {"edited": true, ', 1))
+        capsys.readouterr()
+        assert hw_grade(submitted, out, "--jobs", "1") == 0
+        printed = capsys.readouterr().out
+    finally:
+        notebook.write_bytes(original)
+    assert "skipped reference: already graded" in printed and "graded blank:" in printed
+    after = {s: (out / s / HW / "results.json").stat().st_mtime_ns for s in STUDENTS}
+    assert [s for s in STUDENTS if after[s] != before[s]] == ["blank"]
+    # A crash between results.json and the hash leaves the submission to be graded again.
+    (out / "reference" / HW / cli.SUBMISSION_HASH).unlink()
+    assert hw_grade(submitted, out, "--jobs", "1") == 0
+    assert "graded reference:" in capsys.readouterr().out
+    assert hw_grade(submitted, out, "--jobs", "1", "--force") == 0
+    assert capsys.readouterr().out.count("graded ") == len(STUDENTS)
+
+
+def test_class_summary_is_written(one_job):
+    summary = one_job / "_class" / HW
+    assert {p.name for p in summary.iterdir()} >= {"scores.csv", "scores.md", "tests.csv", "histogram.png"}
+    assert (summary / "histogram.png").read_bytes().startswith(b"\x89PNG")
+    assert "reference" in (summary / "scores.md").read_text()
+
+
+def test_bad_shard_and_colliding_students_are_refused(submitted, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        hw_grade(submitted, tmp_path, "--shard", "3/2")
+    assert "shard" in capsys.readouterr().err
+    flat = tmp_path / "flat"
+    (flat / "a").mkdir(parents=True)
+    (flat / "b").mkdir()
+    for folder in ("a", "b"):
+        shutil.copy(submitted / "blank" / HW / f"{HW}.ipynb", flat / folder / "same.ipynb")
+    with pytest.raises(SystemExit):
+        cli.main(["grade", HW, str(flat / "*" / "same.ipynb"), "--out", str(tmp_path / "out")])
+    assert "same results" in capsys.readouterr().err
