@@ -42,6 +42,7 @@ def test_reference_model_mnist_subset(student):
 
 # The gpu tier: skipped without CUDA (the plugin's `gpu` marker) or without the dataset.
 @pytest.mark.gpu
+@pytest.mark.call_timeout(600)  # trains on the full training split
 @pytest.mark.points(2)
 def test_fashion_model(student):
     try:
