@@ -184,7 +184,7 @@ def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str
     pytest_args = (*pytest_args, f"--threads={threads}")
     by_path = {}
     with grading.sandbox._main_module_hidden(), ProcessPoolExecutor(
-            jobs, mp_context=grading.sandbox._context(), initializer=grading.sandbox.warm_up) as pool:
+            jobs, mp_context=grading.sandbox._context(), initializer=_start_job, initargs=(threads,)) as pool:
         futures = {pool.submit(grade_one, hw, path, out_root, pytest_args): path for path in paths}
         for future in as_completed(futures):
             path = futures[future]
@@ -193,6 +193,14 @@ def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str
             except Exception as err:  # noqa: BLE001 - a grading process died: this one costs, not the batch
                 by_path[path] = _record(hw, path, out_root, _grader_failed(hw, path, err))
     return [by_path[path] for path in paths]
+
+
+def _start_job(threads: int):
+    """In a grading process: its share of the cores for the grader's own torch, a warm forkserver."""
+    import torch
+
+    torch.set_num_threads(threads)
+    grading.sandbox.warm_up()
 
 
 def grade_one(hw: str, path: Path, out_root: Path, pytest_args: tuple[str, ...]) -> tuple[str, Grade]:
