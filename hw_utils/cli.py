@@ -166,12 +166,10 @@ def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str
             print(f"skipped {student}: already graded (--force to grade again)", flush=True)
         else:
             todo.append(path)
-    if jobs == 1 or len(todo) <= 1:
-        grading.sandbox.warm_up()
-        graded = [grade_one(hw, path, out_root, pytest_args) for path in todo]
-    else:
-        graded = _grade_in_parallel(hw, todo, out_root, pytest_args, jobs)
-    return graded
+    if jobs > 1 and len(todo) > 1:
+        return _grade_in_parallel(hw, todo, out_root, pytest_args, jobs)
+    grading.sandbox.warm_up()
+    return [grade_one(hw, path, out_root, pytest_args) for path in todo]
 
 
 def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str, Grade]]:

@@ -103,8 +103,8 @@ class Worker:
 
     def __init__(self, cells, limits: Limits = Limits(), env: dict | None = None):
         # `%%writefile` cells are files the notebook imports or runs, not code to execute.
-        self.files = {c.script: c.source for c in cells if getattr(c, "script", None)}
-        self.cells = [(_cell_label(c), c.source) for c in cells if not getattr(c, "script", None)]
+        self.files = {c.script: c.source for c in cells if c.script}
+        self.cells = [(_cell_label(c), c.source) for c in cells if not c.script]
         self.limits = limits
         self.env = env or {}
         self.process = None
