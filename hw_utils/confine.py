@@ -8,7 +8,9 @@ starts, none of which can be undone from inside:
   graded output, other submissions, other workers' temporary folders), writes only in
   its own working folder, may not open TCP connections, and (ABI 6) may not signal
   processes outside its sandbox, such as the grader.
-- seccomp: no new processes (fork, vfork, clone without CLONE_THREAD). Threads are fine.
+  Other processes' /proc folders are hidden too (their command lines name other students).
+- seccomp: no new processes (threads are fine), no sockets beyond the pair it was handed,
+  no signals but to itself, no ptrace, namespaces, mounts or io_uring (see below).
 - capabilities: all dropped, so a grader running as root does not lend student code root's
   powers (reboot, changing the clock, raw devices, undoing the sandbox).
 
@@ -139,6 +141,23 @@ def _landlock(hidden: list[str], readable: list[str], writable: list[str]) -> in
 
 
 # --------------------------------------------------------------------------- seccomp
+#
+# One filter, installed last, that student code cannot remove. It refuses every system
+# call that reaches another process or leaves the sandbox's view of the machine:
+#
+# - new processes (fork, vfork, clone without CLONE_THREAD); clone3 says "not
+#   implemented" (its flags sit in memory a filter cannot read) and the C library falls
+#   back to clone, whose flags we check. Threads are fine.
+# - sockets: socket(), connect(), bind(), listen(), accept(), sendmsg() and a sendto()
+#   that names an address. A worker keeps the connected pair it was handed (and may make
+#   socketpairs, which reach no one), but cannot dial the forkserver's control socket, a
+#   daemon's named socket, or an abstract one: a worker that knows every path of the
+#   grader still cannot talk to an unconfined process.
+# - signals to anyone but itself (kill, tgkill, rt_sigqueueinfo with another pid; tkill and
+#   pidfd_send_signal, whose target a filter cannot tell), ptrace and process_vm_*.
+# - namespaces and mounts (unshare, setns, mount and the new mount API), io_uring (its
+#   operations bypass seccomp), bpf, perf_event_open, userfaultfd, kernel keys and
+#   modules, kexec, reboot, swap, acct, open_by_handle_at.
 
 _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 _RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
@@ -146,45 +165,98 @@ _EPERM, _ENOSYS = 1, 38
 _CLONE_THREAD = 0x00010000
 # BPF opcodes
 _LD_W_ABS, _JEQ_K, _JSET_K, _JGE_K, _RET_K = 0x20, 0x15, 0x45, 0x35, 0x06
-# (audit arch, fork, vfork, clone, clone3); aarch64 has no fork/vfork system calls.
-_ARCHES = {
-    "x86_64": (0xC000003E, 57, 58, 56, 435),
-    "aarch64": (0xC00000B7, None, None, 220, 435),
+_ARGS = 16  # offsetof(struct seccomp_data, args); each argument is 8 bytes, low word first
+
+# x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). Other machines
+# get the process rule only, and confine() says so.
+_X86_64 = {
+    "arch": 0xC000003E, "fork": 57, "vfork": 58, "clone": 56, "clone3": 435,
+    "kill": 62, "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297, "sendto": 44,
+    "denied": {
+        "socket": 41, "connect": 42, "accept": 43, "sendmsg": 46, "bind": 49, "listen": 50,
+        "accept4": 288, "sendmmsg": 307,
+        "tkill": 200, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
+        "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "kcmp": 312,
+        "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
+        "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
+        "fspick": 433, "mount_setattr": 442,
+        "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+        "bpf": 321, "perf_event_open": 298, "userfaultfd": 323,
+        "add_key": 248, "request_key": 249, "keyctl": 250,
+        "init_module": 175, "finit_module": 313, "delete_module": 176,
+        "kexec_load": 246, "kexec_file_load": 320, "reboot": 169, "swapon": 167, "swapoff": 168,
+        "acct": 163, "name_to_handle_at": 303, "open_by_handle_at": 304,
+    },
 }
+_AARCH64 = {"arch": 0xC00000B7, "fork": None, "vfork": None, "clone": 220, "clone3": 435}
+_ARCHES = {"x86_64": _X86_64, "aarch64": _AARCH64}
 
 
-def _no_new_processes_filter() -> list[tuple[int, int, int, int]] | None:
-    arch = _ARCHES.get(platform.machine())
-    if arch is None:
+def _deny():
+    return (_RET_K, 0, 0, _RET_ERRNO | _EPERM)
+
+
+def _allow():
+    return (_RET_K, 0, 0, _RET_ALLOW)
+
+
+def _only_for_self(number: int, pid: int) -> list[tuple]:
+    """A signal call whose first argument (pid or tgid) must be this process."""
+    return [(_JEQ_K, 0, 4, number),
+            (_LD_W_ABS, 0, 0, _ARGS),
+            (_JEQ_K, 1, 0, pid),
+            _deny(),
+            _allow()]
+
+
+def _no_address(number: int, arg: int) -> list[tuple]:
+    """A call allowed only when pointer argument `arg` is NULL (sendto without an address)."""
+    low = _ARGS + 8 * arg
+    return [(_JEQ_K, 0, 6, number),
+            (_LD_W_ABS, 0, 0, low),
+            (_JEQ_K, 0, 3, 0),
+            (_LD_W_ABS, 0, 0, low + 4),
+            (_JEQ_K, 0, 1, 0),
+            _allow(),
+            _deny()]
+
+
+def _sandbox_filter(pid: int) -> list[tuple[int, int, int, int]] | None:
+    """The BPF program for this machine, or None where we know no system call numbers."""
+    table = _ARCHES.get(platform.machine())
+    if table is None:
         return None
-    audit_arch, fork, vfork, clone, clone3 = arch
-    deny = (_RET_K, 0, 0, _RET_ERRNO | _EPERM)
     program = [
         (_LD_W_ABS, 0, 0, 4),  # seccomp_data.arch
-        (_JEQ_K, 1, 0, audit_arch),
-        deny,  # a foreign ABI (e.g. 32-bit calls): refuse everything
+        (_JEQ_K, 1, 0, table["arch"]),
+        _deny(),  # a foreign ABI (e.g. 32-bit calls): refuse everything
         (_LD_W_ABS, 0, 0, 0),  # seccomp_data.nr
         (_JGE_K, 0, 1, 0x40000000),  # x32 calls on x86_64
-        deny,
+        _deny(),
     ]
-    for number in (fork, vfork):
-        if number is not None:
-            program += [(_JEQ_K, 0, 1, number), deny]
-    # clone3 passes its flags in memory a filter cannot read: say "not implemented", and
-    # the C library falls back to clone, whose flags we can check.
-    program += [(_JEQ_K, 0, 1, clone3), (_RET_K, 0, 0, _RET_ERRNO | _ENOSYS)]
+    for name in ("fork", "vfork"):
+        if table[name] is not None:
+            program += [(_JEQ_K, 0, 1, table[name]), _deny()]
+    program += [(_JEQ_K, 0, 1, table["clone3"]), (_RET_K, 0, 0, _RET_ERRNO | _ENOSYS)]
+    for number in table.get("denied", {}).values():
+        program += [(_JEQ_K, 0, 1, number), _deny()]
+    for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        if name in table:
+            program += _only_for_self(table[name], pid)
+    if "sendto" in table:
+        program += _no_address(table["sendto"], 4)
     program += [
-        (_JEQ_K, 0, 3, clone),
-        (_LD_W_ABS, 0, 0, 16),  # low 32 bits of args[0]: the clone flags
+        (_JEQ_K, 0, 3, table["clone"]),
+        (_LD_W_ABS, 0, 0, _ARGS),  # low 32 bits of args[0]: the clone flags
         (_JSET_K, 1, 0, _CLONE_THREAD),
-        deny,  # clone without CLONE_THREAD: a new process
-        (_RET_K, 0, 0, _RET_ALLOW),
+        _deny(),  # clone without CLONE_THREAD: a new process
+        _allow(),
     ]
     return program
 
 
-def _seccomp_no_new_processes() -> bool:
-    program = _no_new_processes_filter()
+def _seccomp(pid: int) -> bool:
+    program = _sandbox_filter(pid)
     if program is None:
         return False
     raw = b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
@@ -224,7 +296,17 @@ def _drop_capabilities() -> bool:
 def confine(hidden: list[str], readable: list[str], writable: list[str]) -> dict[str, bool]:
     """Apply all three to this process; say which took hold."""
     capabilities = _drop_capabilities()
-    files = _landlock(hidden, readable, writable)
-    processes = _seccomp_no_new_processes()
+    files = _landlock(hidden + other_processes(), readable, writable)
+    syscalls = _seccomp(os.getpid())
+    full_filter = "denied" in _ARCHES.get(platform.machine(), {})
     return {"capabilities dropped": capabilities, "files hidden": files > 0,
-            "tcp blocked": files >= 4, "signals scoped": files >= 6, "no new processes": processes}
+            "tcp blocked": files >= 4, "signals scoped": files >= 6, "no new processes": syscalls,
+            "no sockets, namespaces or io_uring": syscalls and full_filter}
+
+
+def other_processes() -> list[str]:
+    """/proc/<pid> of every process but this one: their command lines list other students'
+    submissions, their status says what runs where. Landlock grants /proc's other entries
+    (cpuinfo, meminfo, self); a process started later is under no granted folder at all."""
+    own = str(os.getpid())
+    return [f"/proc/{name}" for name in os.listdir("/proc") if name.isdigit() and name != own]

@@ -18,9 +18,11 @@ import ctypes
 import linecache
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import signal
+import socket
 import stat
 import sys
 import tempfile
@@ -29,7 +31,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import confine, transport
+from . import channel, confine, transport
 from .train import seed_everything
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,16 @@ DEFAULT_LOAD_TIMEOUT = 120.0  # seconds for the whole notebook to run
 DEFAULT_CALL_TIMEOUT = 60.0  # seconds for one call into student code
 DEFAULT_MEMORY_MB = 6144  # data segment of the worker, torch included (~1 GB)
 OUTPUT_LIMIT_BYTES = 8 * 1024 * 1024  # what a submission may print, in all
+DISK_LIMIT_BYTES = 512 * 1024 * 1024  # what a worker may keep in its folder, all files together
+DISK_LIMIT_FILES = 10_000  # files and folders in a worker's folder
+THREAD_LIMIT = 256  # threads of one worker (torch uses about two per core)
+SCRIPT_FILES_LIMIT_BYTES = 64 * 1024 * 1024  # what a program's left files may weigh, together
+# Time limits count the CPU time a worker uses, so a busy machine (which slows the worker
+# but does not make it use more CPU) cannot cost a correct submission points. A worker
+# that waits instead of computing (sleep, a blocking read) is stopped by the wall clock
+# after this many times its limit.
+WALL_BACKSTOP_FACTOR = 4.0
+POLL_SECONDS = 0.05  # how often the grader looks at a worker it is waiting for
 # Imported once by the forkserver, so every worker starts with them loaded.
 PRELOAD = ["hw_utils.sandbox", "hw_utils.train", "numpy", "torch", "torch.nn.functional", "torchvision",
            "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot"]
@@ -87,6 +99,14 @@ class Limits:
     output_bytes: int = OUTPUT_LIMIT_BYTES
     hidden: tuple[str, ...] = ()  # folders student code must not read, besides always_hidden()
     threads: int = 0  # torch's intra-op threads; 0 keeps torch's default (the cores)
+    disk_bytes: int = DISK_LIMIT_BYTES
+    disk_files: int = DISK_LIMIT_FILES
+    max_threads: int = THREAD_LIMIT
+
+    @property
+    def cores(self) -> int:
+        """How many cores a worker may keep busy: its CPU-time limit is its time limit times this."""
+        return self.threads or os.cpu_count() or 1
 
 
 # --------------------------------------------------------------------------- grader side
@@ -108,7 +128,8 @@ class Worker:
         self.limits = limits
         self.env = env or {}
         self.process = None
-        self.conn = None
+        self.channel: channel.Channel | None = None
+        self.watch: _Watch | None = None
         self.workdir = None
         self.load_report: LoadReport | None = None
 
@@ -117,14 +138,15 @@ class Worker:
         """Start the child and run the notebook; the report says what went wrong where."""
         self.close()
         self.workdir = tempfile.mkdtemp(prefix="hw-worker-")
-        parent, child = _context().Pipe(duplex=True)
+        parent, child = socket.socketpair()
         self.process = _context().Process(
             target=_child_main, args=(child, self.workdir, self.limits, self.env), daemon=True
         )
         with _main_module_hidden():
             self.process.start()
         child.close()
-        self.conn = parent
+        self.channel = channel.Channel(parent)
+        self.watch = _Watch(self.process.pid, self.limits, _home(self.workdir))
         self.load_report = self._load()
         return self.load_report
 
@@ -138,9 +160,9 @@ class Worker:
                 self.process.kill()
             self.process.join(timeout=5)
             self.process = None
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -175,60 +197,179 @@ class Worker:
     def _request(self, message, timeout: float | None = None):
         if not self.alive:
             raise WorkerDied("the worker running this submission is no longer running")
-        self.conn.send_bytes(transport.dumps(message))
+        self.channel.send(message)
         reply = self._receive(timeout or self.limits.call_timeout, what="a call into student code")
-        kind = reply[0]
-        if kind == "ok":
-            return transport.decode(reply[1], self._remote)
-        if kind == "error":
-            raise StudentError(reply[1])
-        raise transport.TransportError(f"unexpected reply {kind!r}")
-
-    def _receive(self, timeout: float, what: str):
-        if not self.conn.poll(timeout):
-            self.close()
-            raise StudentTimeout(f"{what} took longer than {timeout:g} s and was stopped")
+        kind = reply[0] if type(reply) is tuple and reply else None
         try:
-            return transport.loads(self.conn.recv_bytes())
-        except (EOFError, ConnectionResetError, OSError):
+            if kind == "ok" and len(reply) == 2:
+                return transport.decode(reply[1], self._remote)
+            if kind == "error" and len(reply) == 2 and type(reply[1]) is str:
+                raise StudentError(reply[1])
+            raise transport.TransportError(f"unexpected reply {str(kind)[:40]!r}")
+        except transport.TransportError as err:
+            self.close()
+            raise WorkerDied(f"the worker sent a malformed reply and was stopped ({err})") from None
+
+    def _receive(self, timeout: float, what: str, used: _Clock | None = None):
+        """The worker's next message, within its limits; a worker that overruns one is killed.
+
+        `used` carries the clock of a phase that spans several messages (loading the notebook).
+        """
+        clock = used or _Clock(self.watch, timeout, self.limits)
+        while not self.channel.poll(POLL_SECONDS):
+            problem = self.watch.problem() or clock.problem(what)
+            if problem:
+                self.close()
+                raise (StudentTimeout if clock.expired else WorkerDied)(problem)
+        try:
+            return self.channel.receive(MESSAGE_SECONDS)
+        except (channel.ChannelClosed, OSError):
             code = None
             if self.process is not None:
-                self.process.join(timeout=5)  # the pipe closes before the exit is reaped
+                self.process.join(timeout=5)  # the socket closes before the exit is reaped
                 code = self.process.exitcode
             self.close()
             raise WorkerDied(_death_reason(code)) from None
+        except (channel.ChannelTimeout, transport.TransportError) as err:
+            self.close()
+            raise WorkerDied(f"the worker sent a malformed message and was stopped ({err})") from None
 
     def _remote(self, handle_id: int, type_name: str):
         return Remote(self, handle_id, type_name)
 
     def _load(self) -> LoadReport:
         report = LoadReport()
-        self.conn.send_bytes(transport.dumps(("load", self.cells, self.files)))
-        deadline = self.limits.load_timeout
-        end = time.monotonic() + deadline
+        self.channel.send(("load", tuple(self.cells), tuple(self.files.items())))
+        clock = _Clock(self.watch, self.limits.load_timeout, self.limits)
+        labels = {label for label, _ in self.cells}
         current = None
         while True:
-            left = end - time.monotonic()
             try:
-                if left <= 0:
-                    raise StudentTimeout("")
-                message = self._receive(left, what="running the notebook")
-            except StudentTimeout:
+                message = self._receive(self.limits.load_timeout, "running the notebook", clock)
+                kind = _load_message_kind(message, labels)
+            except StudentTimeout as stopped:
                 where = f" (still running {current})" if current is not None else ""
-                report.fatal = f"the notebook took longer than {deadline:g} s to run{where} and was stopped"
+                report.fatal = f"{stopped}{where}"
                 return report
-            except WorkerDied as died:
+            except (WorkerDied, transport.TransportError) as died:
+                self.close()
                 where = f" while running {current}" if current is not None else ""
                 report.fatal = f"{died}{where}"
                 return report
-            kind = message[0]
             if kind == "cell":
                 current = message[1]
             elif kind == "cell_done":
                 report.cells.append(CellResult(message[1], message[2]))
             elif kind == "loaded":
-                report.network_isolated, report.confinement = message[1], message[2]
+                report.network_isolated, report.confinement = message[1], dict(message[2])
                 return report
+
+
+def _load_message_kind(message, labels: set[str]) -> str:
+    """What a message sent while the notebook runs is; TransportError unless it is well formed."""
+    if type(message) is tuple and message:
+        kind = message[0]
+        if kind == "cell" and len(message) == 2 and message[1] in labels:
+            return kind
+        if (kind == "cell_done" and len(message) == 3 and message[1] in labels
+                and (message[2] is None or type(message[2]) is str)):
+            return kind
+        if (kind == "loaded" and len(message) == 3 and type(message[1]) is bool and type(message[2]) is tuple
+                and all(type(p) is tuple and len(p) == 2 and type(p[0]) is str and type(p[1]) in (bool, str)
+                        for p in message[2])):
+            return kind
+    raise transport.TransportError("the worker sent a message that is not part of loading a notebook")
+
+
+MESSAGE_SECONDS = 60.0  # once a message has begun, all of it must arrive within this
+
+
+class _Watch:
+    """What the grader measures of a live worker from outside: CPU time, threads, disk.
+
+    Read from /proc, never from the worker, so nothing the submission does changes it.
+    """
+
+    _TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int, limits: Limits, home: str):
+        self.pid, self.limits, self.home = pid, limits, home
+        self.disk_polled = True  # until the worker says the kernel holds its disk budget
+        self._next_disk_check = 0.0
+
+    def cpu_seconds(self) -> float:
+        """User and system time of all the worker's threads so far (0 once it is gone)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self._TICK
+
+    def threads(self) -> int:
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as f:
+                line = next(line for line in f if line.startswith(b"Threads:"))
+        except (OSError, StopIteration):
+            return 0
+        return int(line.split()[1])
+
+    def problem(self) -> str | None:
+        """Why the worker must be stopped now (a per-worker budget spent), or None."""
+        threads = self.threads()
+        if threads > self.limits.max_threads:
+            return (f"the submission started {threads} threads; a worker may run at most "
+                    f"{self.limits.max_threads}, and was stopped")
+        if self.disk_polled and time.monotonic() >= self._next_disk_check:
+            self._next_disk_check = time.monotonic() + 0.5
+            size, count = _disk_usage(self.home, self.limits.disk_files)
+            if size > self.limits.disk_bytes or count > self.limits.disk_files:
+                return (f"the submission wrote more than its folder may hold ({self.limits.disk_bytes // 2**20} MB "
+                        f"in at most {self.limits.disk_files} files) and was stopped")
+        return None
+
+
+def _disk_usage(folder: str, most: int) -> tuple[int, int]:
+    """(bytes on disk, entries) under folder, without following links; stops counting past `most`."""
+    size = count = 0
+    stack = [folder]
+    while stack and count <= most:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            count += 1
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                size += info.st_blocks * 512
+                if stat.S_ISDIR(info.st_mode):
+                    stack.append(entry.path)
+    return size, count
+
+
+class _Clock:
+    """A time limit counted in the worker's CPU time, with a wall-clock backstop.
+
+    `limit` seconds allow limit x cores seconds of CPU (a worker may keep `cores` busy), and
+    WALL_BACKSTOP_FACTOR x limit seconds of wall time for a worker that waits instead.
+    """
+
+    def __init__(self, watch: _Watch, limit: float, limits: Limits):
+        self.watch, self.limit, self.cores = watch, limit, limits.cores
+        self.cpu_start = watch.cpu_seconds()
+        self.wall_start = time.monotonic()
+        self.expired = False
+
+    def problem(self, what: str) -> str | None:
+        cpu = self.watch.cpu_seconds() - self.cpu_start
+        wall = time.monotonic() - self.wall_start
+        if cpu > self.limit * self.cores or wall > self.limit * WALL_BACKSTOP_FACTOR:
+            self.expired = True
+            return (f"{what} took longer than {self.limit:g} s and was stopped "
+                    f"({cpu:.0f} s of CPU time on up to {self.cores} core{'s' if self.cores > 1 else ''}, "
+                    f"{wall:.0f} s in all)")
+        return None
 
 
 @dataclass
@@ -243,32 +384,69 @@ class ScriptRun:
 
 SCRIPT_OUTPUT_TAIL = 64 * 1024
 SCRIPT_FILE_LIMIT = 16 * 1024 * 1024
+SCRIPT_FILES_COUNT = 64  # files a program may hand back
 
 
 def run_script(files: dict[str, str], name: str, argv: list[str], timeout: float,
                limits: Limits = Limits(), env: dict | None = None) -> ScriptRun:
-    """Run files[name] as `python name *argv` in a fresh sandboxed child; wait at most timeout s."""
+    """Run files[name] as `python name *argv` in a fresh sandboxed child, within `timeout`
+    (counted like every limit here: CPU time, with a wall-clock backstop)."""
     workdir = tempfile.mkdtemp(prefix="hw-script-")
+    parent, child = socket.socketpair()
+    process = _context().Process(
+        target=_script_main, args=(child, workdir, limits, env or {}, files, name, list(argv)), daemon=True)
     try:
-        process = _context().Process(
-            target=_script_main, args=(workdir, limits, env or {}, files, name, list(argv)), daemon=True)
         with _main_module_hidden():
             process.start()
-        process.join(timeout)
-        timed_out = process.is_alive()
-        if timed_out:
+        child.close()
+        link = channel.Channel(parent, max_bytes=SCRIPT_FILES_LIMIT_BYTES + 1024 * 1024)
+        watch = _Watch(process.pid, limits, _home(workdir))
+        clock = _Clock(watch, timeout, limits)
+        left, stopped = {}, None
+        while stopped is None:
+            if link.poll(POLL_SECONDS):
+                try:
+                    left = _left_files(link.receive(MESSAGE_SECONDS), files)
+                except channel.ChannelClosed:
+                    break  # the program ended, and its process with it
+                except (channel.ChannelTimeout, transport.TransportError) as err:
+                    stopped = f"the program's process sent a malformed message and was stopped ({err})"
+            else:
+                stopped = watch.problem() or clock.problem("the program")
+        if stopped:
+            process.kill()
+            left = {}
+        process.join(5)
+        link.close()
+        code = process.exitcode
+        code = None if stopped or code is None or code < 0 else code
+        output = _tail(os.path.join(workdir, "output.txt"), SCRIPT_OUTPUT_TAIL)
+        if stopped:
+            output += f"\n[stopped: {stopped}]"
+        return ScriptRun(code, clock.expired, output, left)
+    finally:
+        if process.is_alive():
             process.kill()
             process.join(5)
-        code = None if timed_out or process.exitcode is None or process.exitcode < 0 else process.exitcode
-        output = _tail(os.path.join(workdir, "output.txt"), SCRIPT_OUTPUT_TAIL)
-        if timed_out:
-            output += f"\n[stopped: the program ran longer than {timeout:g} s]"
-        left = {entry: data for entry in sorted(os.listdir(workdir))
-                if entry not in files and entry != "output.txt"
-                and (data := _read_regular_file(os.path.join(workdir, entry))) is not None}
-        return ScriptRun(code, timed_out, output, left)
-    finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _left_files(message, scripts: dict) -> dict[str, bytes]:
+    """The files a program left, as its process reported them; TransportError unless well formed."""
+    if not (type(message) is tuple and len(message) == 2 and message[0] == "files" and type(message[1]) is tuple
+            and len(message[1]) <= SCRIPT_FILES_COUNT):
+        raise transport.TransportError("expected the list of files the program left")
+    left = {}
+    for pair in message[1]:
+        if not (type(pair) is tuple and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is bytes
+                and _SCRIPT_FILE_NAME.fullmatch(pair[0]) and pair[0] not in scripts
+                and len(pair[1]) <= SCRIPT_FILE_LIMIT):
+            raise transport.TransportError("a file the program left has a bad name or size")
+        left[pair[0]] = pair[1]
+    return left
+
+
+_SCRIPT_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}")
 
 
 def _tail(path: str, size: int) -> str:
@@ -280,7 +458,7 @@ def _tail(path: str, size: int) -> str:
 
 
 def _read_regular_file(path: str) -> bytes | None:
-    """A file the student left, unless it is a link, a folder, a fifo or too big."""
+    """A file the program left, unless it is a link, a folder, a fifo or too big."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -423,13 +601,27 @@ def _still_readable() -> list[str]:
     return [p for p in paths if os.path.exists(p)]
 
 
-def _enter_sandbox(workdir: str, limits: Limits, env: dict) -> tuple[bool, dict]:
-    """Everything a child does before student code runs: network, limits, confinement."""
+def _home(workdir: str) -> str:
+    """The worker's own folder, the only one it may write: its printed output sits beside it."""
+    return os.path.join(workdir, "home")
+
+
+def _enter_sandbox(workdir: str, limits: Limits, env: dict, keep_fd: int) -> tuple[bool, dict]:
+    """Everything a child does before student code runs: namespaces, limits, confinement.
+
+    Afterwards the process holds no file descriptor but stdin/stdout/stderr and keep_fd
+    (its channel to the grader): nothing inherited from the forkserver reaches anyone.
+    """
     from .data import data_root
 
+    os.setsid()  # its own process group: no signal to "my group" reaches the grader
     hidden = always_hidden() + list(limits.hidden)  # before HOME and TMPDIR move
-    os.chdir(workdir)
-    network_isolated = _isolate_network()
+    output = os.open(os.path.join(workdir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    home = _home(workdir)
+    os.mkdir(home, 0o700)
+    network_isolated, mounts = _new_namespaces()
+    disk = "kernel (tmpfs)" if mounts and _mount_tmpfs(home, limits) else "polled by the grader"
+    os.chdir(home)
     _apply_limits(limits)
     if limits.threads:
         import torch
@@ -438,18 +630,27 @@ def _enter_sandbox(workdir: str, limits: Limits, env: dict) -> tuple[bool, dict]
     os.environ["HW_DATA_DIR"] = str(data_root())  # before HOME moves
     os.environ.update(env)
     # Caches and temporary files go to the worker's own folder, the only one it may write.
-    os.environ.update(MPLBACKEND="Agg", HOME=workdir, TMPDIR=workdir, CUDA_CACHE_PATH=os.path.join(workdir, ".nv"))
-    tempfile.tempdir = workdir
-    _redirect_output(os.path.join(workdir, "output.txt"), limits.output_bytes)
-    confinement = confine.confine(hidden, _still_readable(), [workdir])
+    os.environ.update(MPLBACKEND="Agg", HOME=home, TMPDIR=home, CUDA_CACHE_PATH=os.path.join(home, ".nv"))
+    tempfile.tempdir = home
+    _redirect_output(output, limits.output_bytes)
+    _close_inherited_files(keep_fd)
+    confinement = confine.confine(hidden, _still_readable(), [home])
+    confinement["disk budget"] = disk
     return network_isolated, confinement
 
 
-def _child_main(conn, workdir: str, limits: Limits, env: dict):
+def _close_inherited_files(keep_fd: int):
+    """Close every descriptor but 0, 1, 2 and keep_fd (the forkserver's pipes, the resource
+    tracker's, whatever the grader had open)."""
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
+def _child_main(sock, workdir: str, limits: Limits, env: dict):
     """Entry point of the worker process: limit ourselves, then serve requests forever."""
-    network_isolated, confinement = _enter_sandbox(workdir, limits, env)
-    server = _Server(conn)
     try:
+        network_isolated, confinement = _enter_sandbox(workdir, limits, env, sock.fileno())
+        server = _Server(channel.Channel(sock))
         server.serve(network_isolated, confinement)
     finally:
         # Never return into the forkserver's code: a child that returns runs its exit
@@ -466,35 +667,67 @@ def _write_scripts(files: dict[str, str]):
         sys.path.insert(0, os.getcwd())
 
 
-def _script_main(workdir: str, limits: Limits, env: dict, files: dict, name: str, argv: list[str]):
-    """Entry point of a script run: the student's program as `python name argv...`."""
-    _enter_sandbox(workdir, limits, env)
-    _write_scripts(files)
-    seed_everything(0)
-    sys.argv = [name, *argv]
-    code = 0
+def _script_main(sock, workdir: str, limits: Limits, env: dict, files: dict, name: str, argv: list[str]):
+    """Entry point of a script run: the student's program as `python name argv...`; then the
+    files it left go to the grader (within their budget) and its exit code is ours."""
+    code = 1
     try:
-        source = files[name]
-        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-        exec(compile(source, name, "exec"), {"__name__": "__main__", "__file__": name,
-                                              "__builtins__": __builtins__})
-    except SystemExit as done:  # argparse's -h and errors end this way, as in a shell
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    except BaseException as err:  # noqa: BLE001 - reported like Python would, exit code 1
-        print(_describe(err), file=sys.stderr)
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code & 0xFF)
+        _enter_sandbox(workdir, limits, env, sock.fileno())
+        link = channel.Channel(sock)
+        _write_scripts(files)
+        seed_everything(0)
+        sys.argv = [name, *argv]
+        code = 0
+        try:
+            source = files[name]
+            linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+            exec(compile(source, name, "exec"), {"__name__": "__main__", "__file__": name,
+                                                  "__builtins__": __builtins__})
+        except SystemExit as done:  # argparse's -h and errors end this way, as in a shell
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        except BaseException as err:  # noqa: BLE001 - reported like Python would, exit code 1
+            print(_describe(err), file=sys.stderr)
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        link.send(("files", _files_left(files)))
+    finally:
+        os._exit(code & 0xFF)
 
 
-def _isolate_network() -> bool:
-    """Give the process an empty network namespace (no interfaces but a down loopback)."""
+def _files_left(scripts: dict) -> tuple:
+    """(name, bytes) of the regular files in the working folder, but the scripts, within budget."""
+    left, total = [], 0
+    for entry in sorted(os.listdir(".")):
+        if entry in scripts or len(left) == SCRIPT_FILES_COUNT or not _SCRIPT_FILE_NAME.fullmatch(entry):
+            continue
+        data = _read_regular_file(entry)
+        if data is not None and total + len(data) <= SCRIPT_FILES_LIMIT_BYTES:
+            left.append((entry, data))
+            total += len(data)
+    return tuple(left)
+
+
+def _new_namespaces() -> tuple[bool, bool]:
+    """(network isolated, own mounts): an empty network namespace, and a mount namespace
+    where the worker's folder can be a size-limited tmpfs. Unprivileged graders get them
+    inside a new user namespace where the kernel allows one."""
     libc = ctypes.CDLL(None, use_errno=True)
-    clone_newnet, clone_newuser = 0x40000000, 0x10000000
-    if libc.unshare(clone_newnet) == 0:
-        return True
-    return libc.unshare(clone_newuser | clone_newnet) == 0
+    newns, newuser, newnet = 0x00020000, 0x10000000, 0x40000000
+    for flags in (newnet | newns, newuser | newnet | newns, newnet, newuser | newnet):
+        if libc.unshare(flags) == 0:
+            return True, bool(flags & newns)
+    return False, False
+
+
+def _mount_tmpfs(home: str, limits: Limits) -> bool:
+    """Make home a tmpfs of limits.disk_bytes and disk_files: the kernel holds the disk budget."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    ms_rec, ms_private, ms_nosuid, ms_nodev = 0x4000, 0x40000, 0x2, 0x4
+    if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
+        return False  # without this, our mount could show up in the grader's namespace
+    options = f"size={limits.disk_bytes},nr_inodes={limits.disk_files},mode=0700".encode()
+    return libc.mount(b"tmpfs", home.encode(), b"tmpfs", ms_nosuid | ms_nodev, options) == 0
 
 
 def _apply_limits(limits: Limits):
@@ -506,8 +739,7 @@ def _apply_limits(limits: Limits):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the cap, writes fail; no death
 
 
-def _redirect_output(path: str, limit: int):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _redirect_output(fd: int, limit: int):
     sys.stdout.flush()
     sys.stderr.flush()
     os.dup2(fd, 1)
@@ -516,6 +748,7 @@ def _redirect_output(path: str, limit: int):
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # input() gets EOF instead of hanging
     os.close(devnull)
+    sys.stdin = open(0, closefd=False)  # multiprocessing's own stdin is a descriptor we close
     # RLIMIT_FSIZE stops anything written past the limit, C code included; print() stops
     # a little earlier and quietly, so a chatty cell does not make every later print fail.
     budget = _OutputBudget(limit - 64 * 1024)
@@ -552,25 +785,26 @@ class _CappedStream:
 
 
 class _Server:
-    def __init__(self, conn):
-        self.conn = conn
+    def __init__(self, link: channel.Channel):
+        self.link = link
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         self.objects: dict[int, object] = {}
         self.ids: dict[int, int] = {}  # id(obj) -> handle id, so one object has one handle
 
     def send(self, message):
-        self.conn.send_bytes(transport.dumps(message))
+        self.link.send(message)
 
     def serve(self, network_isolated: bool, confinement: dict):
         while True:
             try:
-                data = self.conn.recv_bytes()
+                while not self.link.poll(3600):
+                    pass  # the grader decides when we are done: it closes the channel or kills us
+                message = self.link.receive(MESSAGE_SECONDS)
             except (EOFError, OSError):
                 return
-            message = transport.loads(data)
             if message[0] == "load":
-                self.load(message[1], message[2])
-                self.send(("loaded", network_isolated, confinement))
+                self.load(message[1], dict(message[2]))
+                self.send(("loaded", network_isolated, tuple(confinement.items())))
                 continue
             try:
                 result = self.handle(message)

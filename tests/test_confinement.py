@@ -12,24 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from attacks import attack_worker, run
+
 from hw_utils import confine, sandbox
 from hw_utils.notebook import CodeCell
 
 ROOT = Path(__file__).resolve().parent.parent
 HIDDEN_TEST = ROOT / "grader_tests" / "hw01_backprop" / "test_neuron.py"
-
-ATTEMPT = '''
-def attempt(action):
-    """What happened: 'done: <value>' or the exception it raised."""
-    try:
-        return "done: " + repr(action())[:100]
-    except BaseException as err:
-        return f"{type(err).__name__}: {err}"[:200]
-
-
-def define(source):
-    exec(source, globals())
-'''
 
 needs_landlock = pytest.mark.skipif(confine.landlock_abi() < 1, reason="this kernel has no Landlock")
 
@@ -39,22 +28,10 @@ def worker(tmp_path_factory):
     grades = tmp_path_factory.mktemp("grades")
     (grades / "other_student").mkdir()
     (grades / "other_student" / "results.json").write_text('{"score": 3}')
-    cells = [CodeCell(0, ATTEMPT, None, False)]
-    limits = sandbox.Limits(load_timeout=60, hidden=(str(grades),))
-    worker = sandbox.Worker(cells, limits)
-    report = worker.start()
-    assert not report.errors and not report.fatal, report.summary()
+    worker = attack_worker(hidden=(str(grades),))
     worker.grades = grades
     yield worker
     worker.close()
-
-
-def run(worker, code: str) -> str:
-    """Define `action` in the worker from code (its body) and return attempt(action)."""
-    student = sandbox.Student(worker)
-    body = "\n".join("    " + line for line in code.strip().splitlines())
-    student.define(f"def action():\n{body}\n")
-    return student.attempt(student.reference_to("action"))
 
 
 def test_confinement_is_reported(worker):
@@ -158,11 +135,14 @@ def test_root_powers_are_gone(worker):
 
 
 def test_deleting_its_own_folder_harms_nothing(worker):
-    deleted = run(worker, "import os\nnames = os.listdir('.')\nfor name in names:\n    os.remove(name)\n"
-                          "return 'output.txt' in names")
-    assert deleted == "done: True"  # its own printed output included
+    run(worker, "print('printed before')")
+    deleted = run(worker, "import os, shutil\nnames = os.listdir('.')\nfor name in names:\n"
+                          "    shutil.rmtree(name) if os.path.isdir(name) else os.remove(name)\nreturn names")
+    assert deleted.startswith("done: ")
     assert run(worker, "return 2 + 2") == "done: 4"  # the worker still answers
-    assert worker.output() == ""
+    # What it printed is kept beside its folder, out of its reach: it cannot erase or forge it.
+    assert "printed before" in worker.output()
+    assert run(worker, "return open('../output.txt', 'w')").startswith("PermissionError")
 
 
 def test_readable_roots_leave_out_hidden_folders(tmp_path):

@@ -72,8 +72,9 @@ def test_input_gets_end_of_file_instead_of_hanging(worker_factory):
 
 def test_no_network_where_the_kernel_allows_a_namespace(worker_factory):
     worker, report = worker_factory(
-        "import socket\ndef connect():\n    s = socket.socket()\n    s.settimeout(2)\n"
-        "    try:\n        s.connect(('127.0.0.1', 9))\n    except OSError as err:\n        return type(err).__name__\n"
+        "import socket\ndef connect():\n"
+        "    try:\n        s = socket.socket()\n        s.settimeout(2)\n        s.connect(('127.0.0.1', 9))\n"
+        "    except OSError as err:\n        return type(err).__name__\n"
         "    return 'connected'\n")
     if not report.network_isolated:
         pytest.skip("this kernel allows no network namespace for unprivileged processes")
