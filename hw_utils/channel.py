@@ -40,29 +40,33 @@ class Channel:
     def __init__(self, sock: socket.socket, max_bytes: int = transport.MAX_MESSAGE_BYTES):
         self.sock = sock
         self.max_bytes = max_bytes
-        # Why the byte stream can no longer be trusted to start at a frame (a message cut
-        # off by a deadline or refused by size); None while it is in step.
-        self._out_of_step: str | None = None
+        # Why a direction's byte stream no longer starts at a frame (a message cut off by a
+        # deadline or refused by size); None while it is in step.
+        self._send_out_of_step: str | None = None
+        self._receive_out_of_step: str | None = None
 
     # sending --------------------------------------------------------------------------
     def send(self, tree, deadline: float | None = None) -> None:
         """Send one message; with a deadline, a receiver that stops reading cannot block us longer."""
+        if self._send_out_of_step:
+            raise transport.TransportError(f"channel out of step: {self._send_out_of_step}")
         payload = transport.dumps(tree)
         if len(payload) > self.max_bytes:
             raise transport.TransportError(
                 f"message of {len(payload):,} bytes is over the channel's limit of {self.max_bytes:,}")
         end = None if deadline is None else time.monotonic() + deadline
-        self._send_all(HEADER.pack(len(payload)), end)
-        self._send_all(payload, end)
+        self._send_all(HEADER.pack(len(payload)), end, mid_message=False)
+        self._send_all(payload, end, mid_message=True)
 
-    def _send_all(self, data: bytes, end: float | None):
+    def _send_all(self, data: bytes, end: float | None, mid_message: bool):
         view = memoryview(data)
         while view:
             try:
                 sent = self.sock.send(view, _FLAGS)
             except (BlockingIOError, InterruptedError):
                 if not self._wait(select.POLLOUT, end):
-                    self._out_of_step = "a message could not be sent whole before its deadline"
+                    if mid_message or len(view) < len(data):
+                        self._send_out_of_step = "a message could not be sent whole before its deadline"
                     raise ChannelTimeout("the other end stopped reading; the message was not sent in time") from None
                 continue
             except OSError as err:  # EPIPE, ECONNRESET, a closed socket
@@ -77,14 +81,14 @@ class Channel:
 
     def receive(self, deadline: float):
         """Read one whole message; all of it must arrive within `deadline` seconds from now."""
-        if self._out_of_step:
-            raise transport.TransportError(f"channel out of step: {self._out_of_step}")
+        if self._receive_out_of_step:
+            raise transport.TransportError(f"channel out of step: {self._receive_out_of_step}")
         end = time.monotonic() + deadline
         header = bytearray(HEADER.size)
         self._fill(header, end, mid_message=False)
         (size,) = HEADER.unpack(header)
         if size > self.max_bytes:
-            self._out_of_step = "a message over the size limit was announced"
+            self._receive_out_of_step = "a message over the size limit was announced"
             raise transport.TransportError(
                 f"message of {size:,} bytes announced, over the limit of {self.max_bytes:,}")
         buffer = bytearray(size)
@@ -101,7 +105,7 @@ class Channel:
                 if time.monotonic() < end and self._wait(_READABLE, end):
                     continue
                 if got or mid_message:
-                    self._out_of_step = "a message was cut off by its deadline"
+                    self._receive_out_of_step = "a message was cut off by its deadline"
                     raise ChannelTimeout("a message began but did not arrive whole before its deadline") from None
                 raise ChannelTimeout("no message arrived before the deadline") from None
             except OSError as err:  # ECONNRESET, a closed socket
