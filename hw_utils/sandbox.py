@@ -202,7 +202,7 @@ class Worker:
     def _request(self, message, timeout: float | None = None):
         if not self.alive:
             raise WorkerDied("the worker running this submission is no longer running")
-        self.channel.send(message)
+        self._send(message)
         reply = self._receive(timeout or self.limits.call_timeout, what="a call into student code")
         kind = reply[0] if type(reply) is tuple and reply else None
         try:
@@ -214,6 +214,14 @@ class Worker:
         except transport.TransportError as err:
             self.close()
             raise WorkerDied(f"the worker sent a malformed reply and was stopped ({err})") from None
+
+    def _send(self, message):
+        """A request to the worker; one that stops reading cannot hold the grader up."""
+        try:
+            self.channel.send(message, deadline=MESSAGE_SECONDS)
+        except (channel.ChannelTimeout, channel.ChannelClosed, OSError) as err:
+            self.close()
+            raise WorkerDied(f"the worker stopped taking requests and was stopped ({err})") from None
 
     def _receive(self, timeout: float, what: str, used: _Clock | None = None):
         """The worker's next message, within its limits; a worker that overruns one is killed.
@@ -251,7 +259,11 @@ class Worker:
 
     def _load(self) -> LoadReport:
         report = LoadReport()
-        self.channel.send(("load", tuple(self.cells), tuple(self.files.items())))
+        try:
+            self._send(("load", tuple(self.cells), tuple(self.files.items())))
+        except WorkerDied as died:
+            report.fatal = str(died)
+            return report
         clock = _Clock(self.watch, self.limits.load_timeout, self.limits)
         labels = {label for label, _ in self.cells}
         current = None
