@@ -113,8 +113,9 @@ class _SubmissionSession:
     def ensure_worker(self, item) -> sandbox.Worker:
         if self.cells is None and self.cells_error is None:
             try:
-                skip = notebook.display_only_ids(source_notebook(_homework(item)))
-                self.cells = notebook.student_code(self.submission_path(item), skip)
+                # Given cells, checks and demos are decided by the instructor's copy.
+                source = notebook.source_cells(source_notebook(_homework(item)))
+                self.cells = notebook.student_code(self.submission_path(item), source)
             except notebook.NotebookError as err:
                 self.cells_error = str(err)
         if self.cells_error:
@@ -246,8 +247,12 @@ def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = ()) -> 
     if session is not None:
         if session.cells_error:
             result.load_problems = session.cells_error
-        elif session.load_report is not None:
-            result.load_problems = session.load_report.summary()
+        else:
+            # Given cells the grader ran from the source: said, never penalised.
+            problems = notebook.given_cell_notes(session.cells or [])
+            if session.load_report is not None:
+                problems.append(session.load_report.summary())
+            result.load_problems = "\n".join(p for p in problems if p)
     if not collector.results and exit_code not in (0, 5):
         raise RuntimeError(f"the hidden tests for {hw} could not run (pytest exit code {exit_code})")
     return result
