@@ -50,7 +50,7 @@ def feedback_text(grade: Grade) -> str:
         "",
     ]
     if grade.load_problems:
-        lines += ["While your notebook ran, these cells raised (later cells still ran):",
+        lines += ["While your notebook ran (later cells still ran after a problem):",
                   _indent(grade.load_problems), ""]
     for t in grade.tests:
         mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}[t.status]
@@ -85,7 +85,7 @@ def score_table(grades: list[tuple[str, Grade]]) -> str:
 def _overall_output(grade: Grade) -> str:
     if not grade.load_problems:
         return ""
-    return "While your notebook ran, these cells raised:\n" + grade.load_problems
+    return "While your notebook ran:\n" + grade.load_problems
 
 
 def _indent(text: str) -> str:

@@ -619,6 +619,26 @@ def _cell_label(cell) -> str:
     return f"cell {cell.index} ({cell.grade_id})" if cell.grade_id else f"cell {cell.index}"
 
 
+# What a grade of record needs from the kernel; a missing one is named by confinement_gaps().
+REQUIRED_CONFINEMENT = ("capabilities dropped", "files hidden", "tcp blocked", "signals scoped",
+                        "no new processes", "no sockets, namespaces or io_uring")
+
+
+def confinement_gaps(limits: Limits = Limits()) -> list[str]:
+    """Start one empty worker and list what its confinement lacks on this machine (empty: all held)."""
+    worker = Worker([], limits)
+    try:
+        report = worker.start()
+    finally:
+        worker.close()
+    if report.fatal:
+        return [f"no worker could start: {report.fatal}"]
+    gaps = [name for name in REQUIRED_CONFINEMENT if report.confinement.get(name) is not True]
+    if not report.network_isolated:
+        gaps.append("network namespace")
+    return gaps
+
+
 def warm_up():
     """Start the forkserver (torch imported once) now, so no submission pays for it."""
     process = _context().Process(target=os.getpid)
