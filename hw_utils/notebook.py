@@ -48,6 +48,7 @@ class CodeCell:
     # A given cell the grader runs as the instructor wrote it: "edited" (the submission's
     # text differed) or "restored" (the submission had no cell with its grade_id).
     given_change: str | None = None
+    given: bool = False  # run from the source: the names it binds are the instructor's
 
 
 # --------------------------------------------------------------------------- reading a file
@@ -284,7 +285,7 @@ def student_code(path: str | Path, source: SourceCells = NO_SOURCE) -> list[Code
 def _as_given(cell: CodeCell, original: CodeCell) -> CodeCell:
     """The original's code at the submission's place (so "cell N" still means the student's cell N)."""
     edited = (cell.script, _normalised(cell.source)) != (original.script, _normalised(original.source))
-    return dataclasses.replace(original, index=cell.index, given_change="edited" if edited else None)
+    return dataclasses.replace(original, index=cell.index, given_change="edited" if edited else None, given=True)
 
 
 def _normalised(source: str) -> str:
@@ -299,7 +300,7 @@ def _restore_missing(cells: list[CodeCell], source: SourceCells) -> list[CodeCel
         if source.role(gid) != "given" or gid in present:
             continue
         # The restored cell keeps the source's index: that is its number in the released notebook.
-        restored = dataclasses.replace(source.given[gid], given_change="restored")
+        restored = dataclasses.replace(source.given[gid], given_change="restored", given=True)
         cells.insert(_after_preceding(cells, source.order[:position]), restored)
         present.add(gid)
     return cells

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import traceback
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,7 +130,7 @@ class Worker:
         # `%%writefile` cells are files the notebook imports or runs, not code to execute;
         # `files` are files the grader puts beside them (a program's saved weights).
         self.files = {c.script: c.source for c in cells if c.script} | dict(files or {})
-        self.cells = [(_cell_label(c), c.source) for c in cells if not c.script]
+        self.cells = [(_cell_label(c), c.source, bool(getattr(c, "given", False))) for c in cells if not c.script]
         self.limits = limits
         self.env = env or {}
         self.process = None
@@ -265,7 +266,7 @@ class Worker:
             report.fatal = str(died)
             return report
         clock = _Clock(self.watch, self.limits.load_timeout, self.limits)
-        labels = {label for label, _ in self.cells}
+        labels = {label for label, _, _ in self.cells}
         current = None
         while True:
             try:
@@ -918,6 +919,9 @@ class _CappedStream:
         return getattr(self._stream, name)
 
 
+_UNBOUND = object()
+
+
 class _Server:
     def __init__(self, link: channel.Channel):
         self.link = link
@@ -949,18 +953,28 @@ class _Server:
     def load(self, cells, files):
         _write_scripts(files)
         seed_everything(0)
-        for label, source in cells:
+        given_names = {}  # name -> the object a given cell bound it to, last binding wins
+        for label, source, given in cells:
             self.send(("cell", label))
             filename = f"<notebook {label}>"
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            before = dict(self.namespace) if given else None
             error = None
             try:
                 exec(compile(source, filename, "exec"), self.namespace)
             except BaseException as err:  # noqa: BLE001 - a cell's SystemExit must not end us
                 error = _describe(err)
+            if given:  # the helpers it defines: functions, classes, modules (not data a student may rebind)
+                given_names.update({name: value for name, value in self.namespace.items()
+                                    if before.get(name, _UNBOUND) is not value
+                                    and (callable(value) or isinstance(value, types.ModuleType))})
             sys.stdout.flush()
             sys.stderr.flush()
             self.send(("cell_done", label, error))
+        # A student's own cell may not redefine a given helper either: the tests call the
+        # helpers the instructor wrote. (Given cells that rebind a name on purpose were
+        # recorded in order, so the last given binding is the one restored.)
+        self.namespace.update(given_names)
 
     def handle(self, message):
         kind, target = message[0], message[1]

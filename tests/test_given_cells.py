@@ -171,6 +171,21 @@ def test_editing_a_given_helper_no_longer_buys_points(tmp_path):
     assert note in report.feedback_text(grade)
 
 
+def test_redefining_a_given_helper_in_a_later_cell_buys_nothing_either(tmp_path):
+    """The same cheat without touching the given cell: the trainer's own cell redefines Workbench.
+    After the notebook runs, the helpers given cells defined are bound again as written."""
+    nb = corpus.load(corpus.source_path("hw03_mlp"))
+    corpus.edit_cell(nb, "trainer", "with torch.no_grad():", "if True:")
+    workbench = cell_with_id(nb, "workbench").source.replace(
+        "self.calls.append((self.model.training, torch.is_grad_enabled(), len(y)))",
+        "self.calls.append((self.model.training, self.model.training, len(y)))")
+    assert workbench != cell_with_id(nb, "workbench").source
+    cell_with_id(nb, "trainer").source += "\n\n" + workbench
+    grade = grading.grade("hw03_mlp", submit(tmp_path, nb), ("-k", "test_eval_mode_and_no_grad"))
+    (test,) = grade.tests
+    assert test.status == "failed" and "(False, True)" in test.output
+
+
 def test_metadata_cannot_take_a_solution_out_of_grading_nor_put_a_check_in(tmp_path):
     nb = corpus.load(corpus.source_path(HW))
     # A solution cell dressed as a public check still runs; a check dressed as a solution does not.
