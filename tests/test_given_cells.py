@@ -180,7 +180,7 @@ def test_redefining_a_given_helper_in_a_later_cell_buys_nothing_either(tmp_path)
         "self.calls.append((self.model.training, torch.is_grad_enabled(), len(y)))",
         "self.calls.append((self.model.training, self.model.training, len(y)))")
     assert workbench != cell_with_id(nb, "workbench").source
-    cell_with_id(nb, "trainer").source += "\n\n" + workbench
+    cell_with_id(nb, "network_user").source += "\n\n" + workbench  # a solution cell after the given one
     grade = grading.grade("hw03_mlp", submit(tmp_path, nb), ("-k", "test_eval_mode_and_no_grad"))
     (test,) = grade.tests
     assert test.status == "failed" and "(False, True)" in test.output
