@@ -37,9 +37,11 @@ class ChannelClosed(EOFError):
 class Channel:
     """One end of a framed message channel: send(tree), receive(deadline) -> tree."""
 
-    def __init__(self, sock: socket.socket, max_bytes: int = transport.MAX_MESSAGE_BYTES):
+    def __init__(self, sock: socket.socket, max_bytes: int = transport.MAX_MESSAGE_BYTES,
+                 max_send_bytes: int = transport.MAX_MESSAGE_BYTES):
         self.sock = sock
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes  # what we accept to receive
+        self.max_send_bytes = max_send_bytes
         # Why a direction's byte stream no longer starts at a frame (a message cut off by a
         # deadline or refused by size); None while it is in step.
         self._send_out_of_step: str | None = None
@@ -51,9 +53,9 @@ class Channel:
         if self._send_out_of_step:
             raise transport.TransportError(f"channel out of step: {self._send_out_of_step}")
         payload = transport.dumps(tree)
-        if len(payload) > self.max_bytes:
+        if len(payload) > self.max_send_bytes:
             raise transport.TransportError(
-                f"message of {len(payload):,} bytes is over the channel's limit of {self.max_bytes:,}")
+                f"message of {len(payload):,} bytes is over the channel's limit of {self.max_send_bytes:,}")
         end = None if deadline is None else time.monotonic() + deadline
         self._send_all(HEADER.pack(len(payload)), end, mid_message=False)
         self._send_all(payload, end, mid_message=True)

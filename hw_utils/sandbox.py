@@ -205,6 +205,7 @@ class Worker:
             raise WorkerDied("the worker running this submission is no longer running")
         self._send(message)
         reply = self._receive(timeout or self.limits.call_timeout, what="a call into student code")
+        self._freeze()
         kind = reply[0] if type(reply) is tuple and reply else None
         try:
             if kind == "ok" and len(reply) == 2:
@@ -216,8 +217,16 @@ class Worker:
             self.close()
             raise WorkerDied(f"the worker sent a malformed reply and was stopped ({err})") from None
 
+    def _freeze(self):
+        """Stop the worker between requests: a thread it left running (burning CPU, starting
+        threads, writing files) does nothing while no call is watched."""
+        with contextlib.suppress(OSError, AttributeError):
+            os.kill(self.process.pid, signal.SIGSTOP)
+
     def _send(self, message):
         """A request to the worker; one that stops reading cannot hold the grader up."""
+        with contextlib.suppress(OSError, AttributeError):
+            os.kill(self.process.pid, signal.SIGCONT)
         try:
             self.channel.send(message, deadline=MESSAGE_SECONDS)
         except (channel.ChannelTimeout, channel.ChannelClosed, OSError) as err:
@@ -287,6 +296,7 @@ class Worker:
                 report.cells.append(CellResult(message[1], message[2]))
             elif kind == "loaded":
                 report.network_isolated, report.confinement = message[1], dict(message[2])
+                self._freeze()
                 return report
 
 
@@ -334,22 +344,29 @@ class _Watch:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / self._TICK
 
-    def threads(self) -> int:
+    def status(self) -> dict[bytes, int]:
+        """Threads and resident memory (kB) from /proc/<pid>/status; empty once it is gone."""
+        wanted = (b"Threads:", b"RssAnon:", b"RssShmem:")
         try:
             with open(f"/proc/{self.pid}/status", "rb") as f:
-                line = next(line for line in f if line.startswith(b"Threads:"))
-        except (OSError, StopIteration):
-            return 0
-        return int(line.split()[1])
+                return {line.split()[0]: int(line.split()[1]) for line in f if line.startswith(wanted)}
+        except (OSError, ValueError, IndexError):
+            return {}
 
     def problem(self, now: bool = False) -> str | None:
         """Why the worker must be stopped now (a per-worker budget spent), or None.
 
         The folder is walked at most twice a second, unless `now`."""
-        threads = self.threads()
+        status = self.status()
+        threads = status.get(b"Threads:", 0)
         if threads > self.limits.max_threads:
             return (f"the submission started {threads} threads; a worker may run at most "
                     f"{self.limits.max_threads}, and was stopped")
+        # RLIMIT_DATA does not count shared mappings (mmap MAP_SHARED): the grader does.
+        memory_mb = (status.get(b"RssAnon:", 0) + status.get(b"RssShmem:", 0)) // 1024
+        if memory_mb > self.limits.memory_mb:
+            return (f"the submission used {memory_mb} MB of memory; a worker may use at most "
+                    f"{self.limits.memory_mb} MB, and was stopped")
         if not self.kernel_holds_disk and (now or time.monotonic() >= self._next_disk_check):
             self._next_disk_check = time.monotonic() + 0.5
             self.kernel_holds_disk = self._home_is_tmpfs()

@@ -47,6 +47,7 @@ MAX_TREE_DEPTH = 3 * MAX_DEPTH + 16
 # crosses as a small dict). 256 MiB leaves a margin of 5 and bounds what one message
 # from a worker can cost the grader.
 MAX_MESSAGE_BYTES = 256 * 2**20
+MAX_ITEMS = 1_000_000  # values in one message (see Budget.max_items)
 MAX_INT_BYTES = 64  # ints up to 511 bits; bigger ones are refused, never silently cut
 MAX_NDIM = 32
 MAX_MODULE_TEXT = 20_000  # characters of a module's repr kept in its snapshot
@@ -89,6 +90,10 @@ class Budget:
 
     max_bytes: int = MAX_MESSAGE_BYTES
     max_depth: int = MAX_TREE_DEPTH
+    # Every item is a Python object the receiver builds: a message of 64 MB of one-byte
+    # items would cost the grader gigabytes and a minute. Bulk data travels as bytes,
+    # arrays and tensors (one item each), so no real reply comes near this.
+    max_items: int = MAX_ITEMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +176,15 @@ def loads(data: bytes, budget: Budget | None = None):
         raise TransportError(f"message of {end:,} bytes is over the limit of {budget.max_bytes:,}")
     if view[:len(MAGIC)] != MAGIC:
         raise TransportError("not a message of this grader's format")
-    return _Parser(view, len(MAGIC), budget.max_depth).parse()
+    return _Parser(view, len(MAGIC), budget.max_depth, budget.max_items).parse()
 
 
 class _Parser:
     """One pass over the message with an explicit stack (no recursion, however deep)."""
 
-    def __init__(self, view: memoryview, pos: int, max_depth: int):
+    def __init__(self, view: memoryview, pos: int, max_depth: int, max_items: int = 0):
         self.view, self.pos, self.end, self.max_depth = view, pos, len(view), max_depth
+        self.items_left = max_items or MAX_ITEMS
         # Items promised by the containers still open and not parsed yet: each will take
         # at least one byte, so they must always fit in what is left.
         self.owed = 0
@@ -208,6 +214,9 @@ class _Parser:
         """(value, None) for a complete value, or (None, frame) for a container opened."""
         if self.pos >= self.end:
             raise TransportError("message cut short")
+        self.items_left -= 1
+        if self.items_left < 0:
+            raise TransportError("message of more items than the receiver accepts")
         self.owed -= 1
         tag = self.view[self.pos]
         self.pos += 1

@@ -219,7 +219,7 @@ def test_sending_to_a_peer_that_stops_reading_has_a_deadline():
 def test_a_message_over_the_limit_is_not_sent():
     a, b = socket.socketpair()
     with pytest.raises(TransportError, match="over the channel's limit"):
-        Channel(a, max_bytes=100).send(b"x" * 200)
+        Channel(a, max_send_bytes=100).send(b"x" * 200)
     a.close()
     b.close()
 

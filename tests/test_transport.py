@@ -426,3 +426,11 @@ def test_the_deepest_value_encode_accepts_crosses_inside_a_message():
     assert transport.decode(transport.loads(transport.dumps(message))[2]) == [value]
     with pytest.raises(TransportError, match="deeply"):
         transport.encode([[value]])
+
+
+def test_a_message_of_many_tiny_items_is_refused_before_it_costs_the_receiver():
+    """64 MB of one-byte items would be 64 million Python objects in the grader."""
+    many = transport.dumps([None] * (transport.MAX_ITEMS + 1))
+    with pytest.raises(transport.TransportError, match="more items"):
+        transport.loads(many)
+    assert transport.loads(transport.dumps([None] * 1000)) == [None] * 1000

@@ -6,6 +6,7 @@ fails with a reason, and the grader, its memory and the next worker are unharmed
 """
 
 import os
+import time
 
 import pytest
 from attacks import attack_worker, run
@@ -104,5 +105,39 @@ def test_a_sleeping_call_is_stopped_by_the_wall_clock_backstop(monkeypatch):
         with pytest.raises(sandbox.StudentTimeout, match="took longer than 1 s"):
             run(worker, "import time\ntime.sleep(600)", timeout=1)
         assert os.times().elapsed - started < 10
+    finally:
+        worker.close()
+
+
+def test_shared_memory_counts_against_the_memory_limit():
+    """mmap(MAP_SHARED) is outside RLIMIT_DATA; the grader counts it from /proc."""
+    worker = attack_worker(memory_mb=2048)
+    try:
+        code = ("import mmap, time\nchunk = b'x' * 2**20\npages = []\nfor _ in range(12):\n"
+                "    m = mmap.mmap(-1, 256 * 2**20, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)\n"
+                "    for offset in range(0, 256 * 2**20, 2**20):\n        m[offset:offset + 2**20] = chunk\n"
+                "    pages.append(m)\ntime.sleep(5)\nreturn 'kept 3 GB'")
+        with pytest.raises(sandbox.WorkerDied, match="MB of memory; a worker may use at most 2048 MB"):
+            run(worker, code, timeout=30)
+    finally:
+        worker.close()
+
+
+def test_nothing_runs_between_calls():
+    """A thread left running after a call (burning CPU, starting threads) is frozen until the
+    next call, where its work counts against that call's limits."""
+    worker = attack_worker(max_threads=64)
+    try:
+        run(worker, "import threading\ndef burn():\n    while True:\n        pass\n"
+                    "threading.Thread(target=burn, daemon=True).start()\nreturn 'left a thread burning'")
+        before = worker.watch.cpu_seconds()
+        time.sleep(2)
+        assert worker.watch.cpu_seconds() - before < 0.2, "the worker ran while no call was pending"
+        run(worker, "import threading, time\ndef bomb():\n    for _ in range(3000):\n"
+                    "        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+                    "threading.Thread(target=bomb, daemon=True).start()\nreturn 'bomb left behind'")
+        assert worker.watch.status().get(b"Threads:", 0) < 64 + 8
+        with pytest.raises(sandbox.WorkerDied, match="threads"):
+            run(worker, "import time\ntime.sleep(5)", timeout=20)
     finally:
         worker.close()

@@ -174,6 +174,31 @@ def test_dangerous_system_calls_are_refused(worker, name, number, args):
     assert outcome.startswith("done: (-1, "), f"{name}: {outcome}"
 
 
+def test_worker_cannot_change_another_processes_limits(worker, sibling):
+    """prlimit64 on the grader (RLIMIT_CPU 1 s killed it) or the forkserver (a tiny
+    RLIMIT_DATA broke every later worker): refused; its own limits it may still lower."""
+    for pid in (os.getpid(), sibling.pid, "os.getppid()"):
+        outcome = run(worker, f"import os, resource\nreturn resource.prlimit({pid}, resource.RLIMIT_CPU, (1, 1))")
+        assert outcome.startswith("PermissionError"), (pid, outcome)
+    assert sibling.poll() is None
+    assert run(worker, "import resource\nresource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+                       "return resource.getrlimit(resource.RLIMIT_CORE)") == "done: (0, 0)"
+    assert run(worker, "import os\nos.sched_setaffinity(0, os.sched_getaffinity(0))\nreturn 'ok'") == "done: 'ok'"
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="system call numbers of x86_64")
+@pytest.mark.parametrize("name, code", [
+    ("SysV shared memory", _syscall(29, 0x1234ABCD, 2**20, 0o1666)),
+    ("SysV message queue", _syscall(68, 0x1234ABCD, 0o1666)),
+    ("memfd_create", "import os\nreturn os.memfd_create('x')"),
+    ("inotify on the hidden tests", "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                                    "return libc.inotify_init(), ctypes.get_errno()"),
+])
+def test_memory_and_watches_outside_the_limits_are_refused(worker, name, code):
+    outcome = run(worker, code)
+    assert outcome.startswith(("done: (-1, ", "PermissionError")), f"{name}: {outcome}"
+
+
 def test_other_processes_are_invisible_in_proc(worker, sibling):
     for pid in (os.getppid(), os.getpid(), sibling.pid):
         for entry in ("cmdline", "environ", "status", "mem"):
