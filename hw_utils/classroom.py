@@ -23,6 +23,11 @@ from typing import NamedTuple
 
 CLASS_DIR = "_class"  # <out>/_class/<hw>/: the summary; not a student
 
+# The one test in a results.json that says the student was not graded, and why. `hw grade`
+# writes them (no pytest node id looks like these); the summary shows a state, not a 0.
+GRADER_FAILURE = "grader failure"  # the grader broke: not the student's fault, a re-run retries
+REFUSED = "refused"                # the submission is a symlink, a fifo, ...: not read at all
+
 
 class TestScore(NamedTuple):
     score: float
@@ -36,7 +41,8 @@ class StudentResult:
     score: float = 0.0
     max_score: float = 0.0
     tests: dict[str, TestScore] = field(default_factory=dict)
-    error: str = ""  # why results.json could not be read; empty when it could
+    error: str = ""  # why there is no grade: results.json unreadable, a grader failure, a refusal
+    state: str = "graded"  # "graded" | GRADER_FAILURE | REFUSED | "unreadable"
 
     @property
     def percent(self) -> float | None:
@@ -64,6 +70,8 @@ class TestStats:
 
 def collect(out_root: Path, hw: str) -> list[StudentResult]:
     """Every student's results for hw, sorted by student; an unreadable one is an error row."""
+    if not out_root.is_dir():  # nothing graded yet: every submission collided, say
+        return []
     return [read_result(d.name, d / hw / "results.json")
             for d in _student_dirs(out_root) if (d / hw).is_dir()]
 
@@ -72,11 +80,16 @@ def read_result(student: str, path: Path) -> StudentResult:
     try:
         data = json.loads(path.read_bytes())
         tests = {_name(t["name"]): _test_score(t) for t in data["tests"]}
-        return StudentResult(student, _number(data["score"]), _number(data["max_score"]), tests)
+        result = StudentResult(student, _number(data["score"]), _number(data["max_score"]), tests)
+        not_graded = [t for t in data["tests"] if t["name"] in (GRADER_FAILURE, REFUSED)]
     except FileNotFoundError:
-        return StudentResult(student, error="results.json is missing")
+        return StudentResult(student, error="results.json is missing", state="unreadable")
     except (OSError, ValueError, KeyError, TypeError) as err:
-        return StudentResult(student, error=f"unreadable results.json: {type(err).__name__}: {err}")
+        return StudentResult(student, error=f"unreadable results.json: {type(err).__name__}: {err}",
+                             state="unreadable")
+    if not_graded:  # a 0 here is no score: say why instead
+        result.state, result.error = not_graded[0]["name"], str(not_graded[0].get("output", ""))
+    return result
 
 
 def _student_dirs(root: Path) -> list[Path]:
@@ -124,6 +137,8 @@ def per_test(results: list[StudentResult]) -> list[TestStats]:
     """Each test's pass rate and mean score over the students it counted for, hardest first."""
     by_name: dict[str, list[TestScore]] = {}
     for r in results:
+        if r.error:  # a grader failure's or a refusal's marker row is no test of the homework
+            continue
         for name, t in r.tests.items():
             by_name.setdefault(name, []).append(t)
     return sorted((_test_stats(name, scores) for name, scores in by_name.items()), key=_hardness)
@@ -152,8 +167,8 @@ def _hardness(s: TestStats) -> tuple:
 
 
 def scores_csv(results: list[StudentResult]) -> str:
-    rows = [["student", "score", "max_score", "percent", "error"]]
-    rows += [[r.student, *_score_cells(r), r.error] for r in results]
+    rows = [["student", "score", "max_score", "percent", "state", "error"]]
+    rows += [[r.student, *_score_cells(r), r.state, r.error] for r in results]
     return _csv(rows)
 
 
@@ -166,11 +181,9 @@ def tests_csv(tests: list[TestStats]) -> str:
 
 def summary_markdown(hw: str, results: list[StudentResult], tests: list[TestStats]) -> str:
     graded = [r for r in results if not r.error]
-    unreadable = len(results) - len(graded)
-    lines = [f"# {hw}: class summary", "",
-             f"{len(graded)} students graded" + (f", {unreadable} unreadable" if unreadable else "") + ".",
-             "", "| student | score | max_score | percent | error |", "|---|---:|---:|---:|---|"]
-    lines += [_md_row([r.student, *_score_cells(r), r.error]) for r in results]
+    lines = [f"# {hw}: class summary", "", _headcount(results) + ".", *_rerun_hint(results),
+             "", "| student | score | max_score | percent | state | error |", "|---|---:|---:|---:|---|---|"]
+    lines += [_md_row([r.student, *_score_cells(r), r.state, r.error]) for r in results]
     lines += ["", *_stat_lines(graded), "", "## Tests, hardest first", "",
               "Pass rate: the share of students with full marks on the test; "
               "students for whom it was skipped are not counted.", "",
@@ -178,6 +191,26 @@ def summary_markdown(hw: str, results: list[StudentResult], tests: list[TestStat
     lines += [_md_row([s.name, _pass_cell(s), _maybe(s.mean_score, "{:.2f}"),
                        _points(s.max_score), s.skipped]) for s in tests]
     return "\n".join(lines) + "\n"
+
+
+def _headcount(results: list[StudentResult]) -> str:
+    """"3 students graded, 1 grader failure, 1 unreadable": each state that occurs."""
+    states = [r.state for r in results]
+    parts = [f"{states.count('graded')} students graded"]
+    for state, plural in ((GRADER_FAILURE, "grader failures"), (REFUSED, "refused"),
+                          ("unreadable", "unreadable")):
+        n = states.count(state)
+        if n:
+            parts.append(f"{n} {plural if n > 1 else state}")
+    return ", ".join(parts)
+
+
+def _rerun_hint(results: list[StudentResult]) -> list[str]:
+    failed = [r.student for r in results if r.state == GRADER_FAILURE]
+    if not failed:
+        return []
+    return ["", f"Not graded because the grader failed (not the students' fault): {', '.join(failed)}. "
+                "Run the same `hw grade` again: it grades them and skips everyone already graded."]
 
 
 def _stat_lines(graded: list[StudentResult]) -> list[str]:

@@ -6,9 +6,11 @@ import argparse
 import glob
 import hashlib
 import os
+import stat
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from . import classroom, grading, release, report, samples
@@ -24,7 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("release", help="regenerate release/<hw> from source/<hw> with nbgrader")
     p.add_argument("homeworks", nargs="*", help="default: every homework in source/")
 
-    p = commands.add_parser("grade", help="grade submissions with the hidden tests")
+    p = commands.add_parser(
+        "grade", help="grade submissions with the hidden tests",
+        epilog="Exit status: 0 when every submission was graded or refused (a symlink, a fifo: "
+               "see its feedback); 1 when the grader failed for some (the same command again "
+               "grades just those); 2 when two submissions would write one student's results "
+               "(both left out, the rest graded).")
     p.add_argument("homework")
     p.add_argument("submissions", nargs="+", help="notebook paths or globs")
     p.add_argument("--out", type=Path, default=ROOT / "autograded",
@@ -75,26 +82,72 @@ def cmd_release(homeworks: list[str]) -> int:
 
 
 def cmd_grade(args, parser) -> int:
-    paths = expand(args.submissions)
-    if not paths:
+    """Grade a class; what goes wrong for one submission is that submission's, never the batch's.
+
+    Exit status: 2 when submissions collided (they were left out), 1 when the grader failed
+    for some students (a re-run retries exactly them), else 0. Refused submissions are graded
+    outcomes (the student can fix them), not failures of the command.
+    """
+    # Absolute and without repeats: a path given twice is one submission, not a collision.
+    given = list(dict.fromkeys(Path(os.path.abspath(p)) for p in expand(args.submissions)))
+    if not given:
         parser.error(f"no submission matches {' '.join(args.submissions)}")
-    if args.shard:
-        try:
-            paths = classroom.shard_of(paths, args.shard)
-        except ValueError as err:
-            parser.error(str(err))
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    names = [student_name(p, args.homework) for p in paths]
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
-        parser.error(f"two submissions would write the same results: {', '.join(twice)}")
-    pytest_args = (f"--load-timeout={args.load_timeout}", f"--call-timeout={args.call_timeout}",
-                   *hide_arguments(paths, args.out))
-    grades = grade_all(args.homework, paths, args.out, pytest_args, jobs=args.jobs, force=args.force)
+    paths = given
+    if args.shard:
+        try:
+            paths = classroom.shard_of(given, args.shard)
+        except ValueError as err:
+            parser.error(str(err))
+    # Over the whole class, so that two shards holding one path each still see the collision.
+    mine = set(paths)
+    collided = {name: group for name, group in collisions(given, args.homework).items()
+                if mine.intersection(group)}
+    for name, group in collided.items():
+        print(f"not graded: {' and '.join(map(str, group))} would both write the results of {name}",
+              file=sys.stderr, flush=True)
+    ambiguous = {p for group in collided.values() for p in group}
+    folder = class_folder(given)
+    grades, todo = [], []
+    for path in paths:
+        if path in ambiguous:
+            continue
+        reason = odd_submission(path, folder)
+        if reason:
+            grades.append(refuse(args.homework, path, args.out, reason))
+        else:
+            todo.append(path)
+    if todo:
+        pytest_args = (f"--load-timeout={args.load_timeout}", f"--call-timeout={args.call_timeout}",
+                       *hide_arguments(todo, args.out))
+        grades += grade_all(args.homework, todo, args.out, pytest_args, jobs=args.jobs, force=args.force)
     if grades:
         print(report.score_table(grades))
-    return cmd_summary(args.homework, args.out)
+    cmd_summary(args.homework, args.out)
+    return _exit_status(collided, [student for student, grade in grades if grader_failed(grade)])
+
+
+def _exit_status(collided: dict[str, list[Path]], failed: list[str]) -> int:
+    """One line per kind of trouble, on stderr, saying what to do; the worse one's exit status."""
+    if failed:
+        print(f"hw grade: the grader failed for {', '.join(failed)} (not their fault); "
+              "run the same command again to grade them: it skips everyone already graded",
+              file=sys.stderr)
+    if collided:
+        print(f"hw grade: {len(collided)} student name(s) collided, their submissions were not graded "
+              f"({', '.join(collided)}): rename the folders so each student has one, "
+              "or grade them separately with different --out", file=sys.stderr)
+        return 2
+    return 1 if failed else 0
+
+
+def collisions(paths: list[Path], hw: str) -> dict[str, list[Path]]:
+    """student -> the paths that would all write that student's results, when more than one."""
+    by_name: dict[str, list[Path]] = {}
+    for path in paths:
+        by_name.setdefault(student_name(path, hw), []).append(path)
+    return {name: group for name, group in by_name.items() if len(group) > 1}
 
 
 def cmd_summary(hw: str, out: Path) -> int:
@@ -125,9 +178,56 @@ def expand(patterns: list[str]) -> list[Path]:
     return paths
 
 
+def class_folder(paths: list[Path]) -> Path:
+    """The folder every submission lies in (absolute, not resolved): below it, nothing is a link."""
+    return Path(os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths]))
+
+
+def odd_submission(path: Path, folder: Path) -> str:
+    """Why path is no submission to read, or "" when it is a plain file under plain folders.
+
+    Checked with lstat, never following a link: a symbolic link (the notebook, or any folder
+    between the class folder and it) could make the grader read what the student chose,
+    another student's notebook or a file of the grader's, and a fifo or device would block it.
+    """
+    path = Path(os.path.abspath(path))
+    shown = os.path.relpath(path, folder)  # the student's own path, never the grader's folders
+    below = path.parts[len(folder.parts):]
+    for depth in range(1, len(below) + 1):
+        part = folder.joinpath(*below[:depth])
+        try:
+            mode = os.lstat(part).st_mode
+        except OSError as err:
+            return f"{shown} was not read: {err.strerror or err}"
+        if stat.S_ISLNK(mode):
+            link = shown if depth == len(below) else f"its folder {os.path.relpath(part, folder)}/"
+            return (f"{shown} was not read: {link} is a symbolic link; hand in the notebook itself "
+                    "as a regular file in a regular folder")
+    if not stat.S_ISREG(mode):
+        return (f"{shown} was not read: it is {_file_kind(mode)}, not a regular file; "
+                "hand in the notebook itself")
+    return ""
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a fifo"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]
+    return next((name for test, name in kinds if test(mode)), "not a plain file")
+
+
+def refuse(hw: str, path: Path, out_root: Path, reason: str) -> tuple[str, Grade]:
+    """Record a submission not read at all: 0 points, the reason in results.json and feedback."""
+    grade = Grade(hw, str(path), [TestResult(classroom.REFUSED, 0, 0, "failed", reason, False)])
+    return _record(hw, path, out_root, grade, digest=None)
+
+
 def student_name(path: Path, hw: str) -> str:
-    """submitted/<student>/<hw>/<hw>.ipynb -> <student>; anything else -> the file's stem."""
-    parts = path.resolve().parts
+    """submitted/<student>/<hw>/<hw>.ipynb -> <student>; anything else -> the file's stem.
+
+    From the path as given (made absolute), not where links lead: a student folder that is a
+    link is named for itself, so its refusal lands in its own results, not the target's.
+    """
+    parts = Path(os.path.abspath(path)).parts
     if len(parts) >= 3 and parts[-2] == hw:
         return parts[-3]
     return path.stem
@@ -136,11 +236,26 @@ def student_name(path: Path, hw: str) -> str:
 SUBMISSION_HASH = "submission.sha256"  # beside results.json: which notebook was graded
 
 
-def submission_hash(path: Path) -> str:
+def submission_hash(path: Path) -> str | None:
+    """sha256 of the notebook's bytes, or None when it is not a regular file that can be read.
+
+    Opened without following a link and without blocking (a fifo), like the refusal check.
+    """
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        return "unreadable"
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        digest = hashlib.sha256()
+        while block := os.read(fd, 1 << 20):
+            digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def already_graded(path: Path, out_dir: Path) -> bool:
@@ -149,7 +264,12 @@ def already_graded(path: Path, out_dir: Path) -> bool:
         recorded = (out_dir / SUBMISSION_HASH).read_text().strip()
     except OSError:
         return False
-    return recorded == submission_hash(path) and (out_dir / "results.json").is_file()
+    digest = submission_hash(path)
+    return digest is not None and recorded == digest and (out_dir / "results.json").is_file()
+
+
+def grader_failed(grade: Grade) -> bool:
+    return any(t.name == classroom.GRADER_FAILURE for t in grade.tests)
 
 
 def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str, ...] = (),
@@ -177,20 +297,62 @@ def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str
 
     The jobs come from the sandbox's forkserver (torch imported, no threads), not from a
     fork of this process: after torch has run here, its thread pools make fork unsafe.
+    A grading process that dies (killed, out of memory) breaks the whole pool, and every
+    submission not yet recorded fails with it: each of those is graded again, alone in a
+    fresh process, so one submission that kills its process costs itself only.
     """
     threads = max(1, (os.cpu_count() or 1) // jobs)  # jobs x torch threads = the cores, no more
     pytest_args = (*pytest_args, f"--threads={threads}")
-    by_path = {}
-    with grading.sandbox._main_module_hidden(), ProcessPoolExecutor(
-            jobs, mp_context=grading.sandbox._context(), initializer=_start_job, initargs=(threads,)) as pool:
+    with grading.sandbox._main_module_hidden():
+        by_path, died = _grade_in_pool(hw, paths, out_root, pytest_args, jobs, threads)
+        if died:
+            print(f"{len(died)} submission(s) lost their grading process; grading each again alone",
+                  flush=True)
+            with ThreadPoolExecutor(jobs) as retries:
+                again = {path: retries.submit(_grade_alone, hw, path, out_root, pytest_args, threads, why)
+                         for path, why in died.items()}
+            by_path.update((path, future.result()) for path, future in again.items())
+    return [by_path[path] for path in paths]
+
+
+def _grade_in_pool(hw, paths, out_root, pytest_args, jobs, threads) -> tuple[dict, dict]:
+    """Grade paths in one pool of jobs processes: ({path: (student, grade)}, {path: why it died})."""
+    graded, died = {}, {}
+    with _job_pool(jobs, threads) as pool:
         futures = {pool.submit(grade_one, hw, path, out_root, pytest_args): path for path in paths}
         for future in as_completed(futures):
-            path = futures[future]
             try:
-                by_path[path] = future.result()
-            except Exception as err:  # noqa: BLE001 - a grading process died: this one costs, not the batch
-                by_path[path] = _record(hw, path, out_root, _grader_failed(hw, path, err))
-    return [by_path[path] for path in paths]
+                graded[futures[future]] = future.result()
+            except Exception as err:  # noqa: BLE001 - its process or a sibling died: grade it again
+                died[futures[future]] = _death(err)
+    return graded, died
+
+
+def _grade_alone(hw, path, out_root, pytest_args, threads, first_death: str) -> tuple[str, Grade]:
+    """A second try in a fresh process of its own; if that dies too, a grader failure (no hash)."""
+    try:
+        with _job_pool(1, threads) as pool:
+            return pool.submit(grade_one, hw, path, out_root, pytest_args).result()
+    except Exception as err:  # noqa: BLE001 - the failure is recorded for this student alone
+        why = f"the grading process died twice (first: {first_death}; then alone: {_death(err)})"
+        return _record(hw, path, out_root, _grader_failed(hw, path, why), digest=None)
+
+
+def _job_pool(jobs: int, threads: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(jobs, mp_context=grading.sandbox._context(),
+                               initializer=_start_job, initargs=(threads,))
+
+
+def _death(err: BaseException) -> str:
+    """What became of a grading process, in one short line."""
+    if isinstance(err, BrokenProcessPool):
+        return "killed or crashed (out of memory?)"
+    return _one_line(f"{type(err).__name__}: {err}")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit] + "..."
 
 
 def _start_job(threads: int):
@@ -202,25 +364,38 @@ def _start_job(threads: int):
 
 
 def grade_one(hw: str, path: Path, out_root: Path, pytest_args: tuple[str, ...]) -> tuple[str, Grade]:
+    digest = submission_hash(path)  # of the bytes about to be graded, not of a later edit
     try:
         grade = grading.grade(hw, path, pytest_args)
     except Exception as err:  # noqa: BLE001 - a grader bug must not stop the class
-        grade = _grader_failed(hw, path, err)
-    return _record(hw, path, out_root, grade)
+        grade = _grader_failed(hw, path, f"{type(err).__name__}: {err}")
+    return _record(hw, path, out_root, grade, digest)
 
 
-def _grader_failed(hw: str, path: Path, err: Exception) -> Grade:
-    return Grade(hw, str(path), [TestResult("grading", 0, 0, "failed", f"the grader failed: {err}", False)])
+def _grader_failed(hw: str, path: Path, why: str) -> Grade:
+    message = f"grader failure, not your fault: {_one_line(why)}; re-run hw grade to retry"
+    return Grade(hw, str(path), [TestResult(classroom.GRADER_FAILURE, 0, 0, "failed", message, False)])
 
 
-def _record(hw: str, path: Path, out_root: Path, grade: Grade) -> tuple[str, Grade]:
+def _record(hw: str, path: Path, out_root: Path, grade: Grade, digest: str | None) -> tuple[str, Grade]:
+    """Write the student's results; the hash beside them only when they are a grade of digest's bytes.
+
+    The old hash goes first and the new one comes last, so a crash in between, a grader
+    failure or a refusal all leave the submission to be graded again by a plain re-run.
+    """
     student = student_name(path, hw)
     out_dir = out_root / student / hw
+    (out_dir / SUBMISSION_HASH).unlink(missing_ok=True)
     written = report.write(grade, out_dir)
-    # Written last: a crash before this line leaves the submission to be graded again.
-    classroom.atomic_write(out_dir / SUBMISSION_HASH, submission_hash(path) + "\n")
-    print(f"graded {student}: {grade.score:g}/{grade.max_score:g} "
-          f"in {grade.execution_time:.1f} s -> {written}", flush=True)
+    if grader_failed(grade):
+        print(f"grader failure for {student} (re-run to retry): {grade.tests[0].output}", flush=True)
+    elif any(t.name == classroom.REFUSED for t in grade.tests):
+        print(f"refused {student}: {grade.tests[0].output}", flush=True)
+    else:
+        if digest is not None:
+            classroom.atomic_write(out_dir / SUBMISSION_HASH, digest + "\n")
+        print(f"graded {student}: {grade.score:g}/{grade.max_score:g} "
+              f"in {grade.execution_time:.1f} s -> {written}", flush=True)
     return student, grade
 
 

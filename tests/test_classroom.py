@@ -95,6 +95,7 @@ def test_collect_reports_a_missing_results_json(tmp_path):
     (tmp_path / "zoe" / HW).mkdir(parents=True)  # grading died before writing
     [row] = classroom.collect(tmp_path, HW)
     assert row.error == "results.json is missing"
+    assert classroom.collect(tmp_path / "never_written", HW) == []  # an --out where nothing was graded
 
 
 def test_collect_reads_what_report_writes(tmp_path):
@@ -121,6 +122,7 @@ def test_summary_scores_csv(klass):
         ("alice", "5", "5", "100.0"), ("bob", "2", "5", "40.0"),
         ("carol", "0", "5", "0.0"), ("dave", "", "", "")]
     assert [r["error"] != "" for r in rows] == [False, False, False, True]
+    assert [r["state"] for r in rows] == ["graded", "graded", "graded", "unreadable"]
 
 
 def test_summary_tests_csv_hardest_first_skips_not_counted(klass):
@@ -138,15 +140,61 @@ def test_summary_tests_csv_hardest_first_skips_not_counted(klass):
 def test_summary_markdown(klass):
     md = classroom.write_summary(klass, HW)["scores.md"].read_text()
     assert md.startswith(f"# {HW}: class summary\n\n3 students graded, 1 unreadable.\n")
-    assert "| alice | 5 | 5 | 100.0 |  |" in md
-    assert "| bob | 2 | 5 | 40.0 |  |" in md
-    assert "| dave |  |  |  | unreadable results.json: JSONDecodeError" in md
+    assert "| alice | 5 | 5 | 100.0 | graded |  |" in md
+    assert "| bob | 2 | 5 | 40.0 | graded |  |" in md
+    assert "| dave |  |  |  | unreadable | unreadable results.json: JSONDecodeError" in md
     assert "- mean: 2.33 points (46.7%)\n- median: 2 points (40.0%)\n" \
            "- min: 0 points (0.0%)\n- max: 5 points (100.0%)\n" in md
     tests = md.split("## Tests, hardest first")[1]
     assert tests.index("| t::q2 | 1/3 (33%) | 1.00 | 3 | 0 |") \
         < tests.index("| t::q1 | 2/3 (67%) | 1.33 | 2 | 0 |") \
         < tests.index("| t::gpu | never graded |  | 0 | 3 |")
+
+
+def not_graded(name, message):
+    """The one 0-point row `hw grade` writes for a grader failure or a refused submission."""
+    return {"name": name, "score": 0.0, "max_score": 0.0, "status": "failed",
+            "output": message, "visibility": "visible"}
+
+
+GRADER_FAILURE_MESSAGE = ("grader failure, not your fault: the grading process died twice; "
+                          "re-run hw grade to retry")
+REFUSED_MESSAGE = "mallory/hw01_backprop/hw01_backprop.ipynb was not read: it is a symbolic link"
+
+
+def test_grader_failures_and_refusals_are_states_not_zero_scores(klass):
+    put(klass, "frank", results(not_graded(classroom.GRADER_FAILURE, GRADER_FAILURE_MESSAGE)))
+    put(klass, "mallory", results(not_graded(classroom.REFUSED, REFUSED_MESSAGE)))
+    files = classroom.write_summary(klass, HW)
+    rows = {r["student"]: r for r in read_csv(files["scores.csv"])}
+    assert rows["frank"] == {"student": "frank", "score": "", "max_score": "", "percent": "",
+                             "state": "grader failure", "error": GRADER_FAILURE_MESSAGE}
+    assert (rows["mallory"]["state"], rows["mallory"]["score"], rows["mallory"]["error"]) == \
+        ("refused", "", REFUSED_MESSAGE)
+    md = files["scores.md"].read_text()
+    assert md.startswith(f"# {HW}: class summary\n\n"
+                         "3 students graded, 1 grader failure, 1 refused, 1 unreadable.\n\n"
+                         "Not graded because the grader failed (not the students' fault): frank. "
+                         "Run the same `hw grade` again")
+    assert f"| frank |  |  |  | grader failure | {GRADER_FAILURE_MESSAGE} |" in md
+    # Neither counts as a 0 in the statistics, nor as a test of the homework.
+    assert "- min: 0 points (0.0%)\n" in md and "- mean: 2.33 points (46.7%)\n" in md
+    assert {s.name for s in classroom.per_test(classroom.collect(klass, HW))} == {"t::q1", "t::q2", "t::gpu"}
+    assert "grader failure |" not in md.split("## Tests, hardest first")[1]
+
+
+def test_grader_failure_rows_read_from_what_cli_writes(tmp_path):
+    from hw_utils import cli, report
+
+    out = tmp_path / "out"
+    report.write(cli._grader_failed(HW, "x.ipynb", "BrokenProcessPool: killed"), out / "frank" / HW)
+    cli.refuse(HW, tmp_path / "in" / "mallory" / HW / f"{HW}.ipynb", out, REFUSED_MESSAGE)
+    frank, mallory = classroom.collect(out, HW)
+    assert frank.state == "grader failure" and frank.percent is None
+    assert frank.error == ("grader failure, not your fault: BrokenProcessPool: killed; "
+                           "re-run hw grade to retry")
+    assert (mallory.state, mallory.error) == ("refused", REFUSED_MESSAGE)
+    assert REFUSED_MESSAGE in (out / "mallory" / HW / "feedback.txt").read_text()
 
 
 def test_pass_rate_means_full_marks(tmp_path):

@@ -96,7 +96,7 @@ def test_class_summary_is_written(one_job):
     assert "reference" in (summary / "scores.md").read_text()
 
 
-def test_bad_shard_and_colliding_students_are_refused(submitted, tmp_path, capsys):
+def test_bad_shard_is_refused_and_colliding_students_are_left_out(submitted, tmp_path, capsys):
     with pytest.raises(SystemExit):
         hw_grade(submitted, tmp_path, "--shard", "3/2")
     assert "shard" in capsys.readouterr().err
@@ -105,6 +105,15 @@ def test_bad_shard_and_colliding_students_are_refused(submitted, tmp_path, capsy
     (flat / "b").mkdir()
     for folder in ("a", "b"):
         shutil.copy(submitted / "blank" / HW / f"{HW}.ipynb", flat / folder / "same.ipynb")
-    with pytest.raises(SystemExit):
-        cli.main(["grade", HW, str(flat / "*" / "same.ipynb"), "--out", str(tmp_path / "out")])
-    assert "same results" in capsys.readouterr().err
+    out = tmp_path / "out"
+    assert cli.main(["grade", HW, str(flat / "*" / "same.ipynb"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    a, b = flat / "a" / "same.ipynb", flat / "b" / "same.ipynb"
+    assert f"{a} and {b} would both write the results of same" in err
+    assert not (out / "same").exists()  # neither was graded: whose results would they be?
+    # The same path given twice (a glob and a name) is one submission, not a collision.
+    link = flat / "link.ipynb"
+    link.symlink_to(flat / "a" / "same.ipynb")  # refused, so nothing is graded here
+    assert cli.main(["grade", HW, str(link), str(flat / "*.ipynb"), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "would both write" not in printed.err and printed.out.count("refused link:") == 1

@@ -186,3 +186,64 @@ def test_grade_submission_keeps_the_kit_private():
 def test_ci_runs_the_readme_test_command():
     job, = load("ci.yml")["jobs"].values()
     assert job["runs-on"] == "ubuntu-latest" and ".ci/run" in runs(job)
+
+
+# -- the copy step, run for real -------------------------------------------------------------
+
+def copy_step() -> str:
+    (job,) = load("grade-submission.yml")["jobs"].values()
+    (step,) = [s for s in job["steps"] if s.get("name", "").startswith("Copy the notebook")]
+    return step["run"]
+
+
+def run_copy(workdir: Path, notebook: str) -> subprocess.CompletedProcess:
+    """The workflow's copy step under bash, in workdir holding a `student` checkout."""
+    env = {"PATH": os.environ["PATH"], "HW": "hw01_backprop", "NOTEBOOK": notebook,
+           "GITHUB_REPOSITORY": "course/hw01-alice", "GITHUB_ENV": str(workdir / "github_env")}
+    return subprocess.run(["bash", "-e", "-c", copy_step()], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+COPIED = Path("submitted/hw01-alice/hw01_backprop/hw01_backprop.ipynb")
+
+
+@pytest.fixture
+def checkout(tmp_path) -> Path:
+    """tmp_path/student: a student's repository; tmp_path/secret: a runner file outside it."""
+    (tmp_path / "student" / "work").mkdir(parents=True)
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "token.ipynb").write_text('{"stolen": "runner secret"}')
+    return tmp_path
+
+
+def test_copy_step_copies_a_plain_notebook(checkout):
+    (checkout / "student" / "work" / "hw01.ipynb").write_text('{"cells": []}')
+    proc = run_copy(checkout, "work/hw01.ipynb")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    copied = checkout / COPIED
+    assert copied.read_text() == '{"cells": []}' and not copied.is_symlink()
+    assert (checkout / "github_env").read_text() == f"SUBMISSION={COPIED}\n"
+
+
+@pytest.mark.parametrize("link", ["notebook", "folder"])
+def test_copy_step_refuses_a_symlink_out_of_the_repository(checkout, link):
+    student = checkout / "student"
+    if link == "notebook":
+        (student / "work" / "hw01.ipynb").symlink_to(checkout / "secret" / "token.ipynb")
+    else:
+        (student / "work").rmdir()
+        (student / "work").symlink_to(checkout / "secret", target_is_directory=True)
+        (checkout / "secret" / "hw01.ipynb").write_text('{"stolen": "runner secret"}')
+    proc = run_copy(checkout, "work/hw01.ipynb")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "::error::work/hw01.ipynb was not graded:" in proc.stdout
+    assert "is a symbolic link" in proc.stdout and len(proc.stdout.strip().splitlines()) == 1
+    assert not (checkout / "submitted").exists() and not (checkout / "github_env").exists()
+
+
+def test_copy_step_refuses_dot_dot_and_reports_a_missing_notebook(checkout):
+    proc = run_copy(checkout, "work/../../secret/token.ipynb")
+    assert proc.returncode == 2 and "stay inside the repository" in proc.stdout
+    proc = run_copy(checkout, "work/hw01.ipynb")
+    assert proc.returncode == 1 and "no notebook at work/hw01.ipynb" in proc.stdout
+    assert not (checkout / "submitted").exists()
