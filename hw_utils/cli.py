@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="submissions graded at once, one warm worker each (default: the cores, %(default)s)")
     p.add_argument("--shard", metavar="I/N",
                    help="grade only the I-th of N disjoint parts of the submissions (for many machines)")
+    p.add_argument("--allow-unconfined", action="store_true",
+                   help="grade even where the kernel cannot confine student code (each feedback says so)")
     p.add_argument("--force", action="store_true",
                    help="regrade submissions already graded (default: skip those whose notebook is unchanged)")
 
@@ -118,9 +120,18 @@ def cmd_grade(args, parser) -> int:
             grades.append(refuse(args.homework, path, args.out, reason))
         else:
             todo.append(path)
+    gaps = grading.sandbox.confinement_gaps() if todo else []
+    if gaps and not args.allow_unconfined:
+        print(f"hw grade: this machine cannot fully confine student code (missing: {', '.join(gaps)}), so its "
+              "grades would not be grades of record; grade on Linux >= 5.13 with Landlock and seccomp "
+              "(x86_64), or pass --allow-unconfined to grade anyway", file=sys.stderr)
+        return 2
     if todo:
         pytest_args = (f"--load-timeout={args.load_timeout}", f"--call-timeout={args.call_timeout}",
                        *hide_arguments(todo, args.out))
+        if gaps:
+            print(f"WARNING: grading without full confinement (missing: {', '.join(gaps)})", file=sys.stderr)
+            pytest_args += (f"--unconfined={', '.join(gaps)}",)
         grades += grade_all(args.homework, todo, args.out, pytest_args, jobs=args.jobs, force=args.force)
     if grades:
         print(report.score_table(grades))

@@ -117,3 +117,32 @@ def test_bad_shard_is_refused_and_colliding_students_are_left_out(submitted, tmp
     assert cli.main(["grade", HW, str(link), str(flat / "*.ipynb"), "--out", str(out)]) == 0
     printed = capsys.readouterr()
     assert "would both write" not in printed.err and printed.out.count("refused link:") == 1
+
+
+def test_a_machine_that_cannot_confine_is_refused_unless_allowed(submitted, tmp_path, monkeypatch, capsys):
+    """Grades of record need the kernel's confinement; without it, `hw grade` says what is
+    missing and stops, or (--allow-unconfined) grades and says so in every feedback."""
+    monkeypatch.setattr(cli.grading.sandbox, "confinement_gaps", lambda *a: ["files hidden", "tcp blocked"])
+    out = tmp_path / "refused"
+    assert hw_grade(submitted, out, "--jobs", "1") == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "cannot fully confine student code (missing: files hidden, tcp blocked)" in line
+    assert "--allow-unconfined" in line
+    assert not list(out.glob(f"*/{HW}/results.json"))
+
+    out = tmp_path / "allowed"
+    assert hw_grade(submitted, out, "--jobs", "1", "--allow-unconfined") == 0
+    feedback = (out / "reference" / HW / "feedback.txt").read_text()
+    assert "could not fully confine student code (missing: files hidden, tcp blocked)" in feedback
+    assert json.loads((out / "reference" / HW / "results.json").read_text())["score"] == 40
+
+
+def test_this_machine_confines_fully():
+    """Where the kernel offers everything (Landlock ABI 6, x86_64), every piece takes hold."""
+    import os
+
+    from hw_utils import confine
+
+    if confine.landlock_abi() < 6 or os.uname().machine != "x86_64":
+        pytest.skip("this kernel lacks Landlock ABI 6 or is not x86_64: hw grade refuses here by design")
+    assert cli.grading.sandbox.confinement_gaps() == []
