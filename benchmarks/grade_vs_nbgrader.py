@@ -2,6 +2,10 @@
 the same notebooks, one run.
 
     .venv/bin/python benchmarks/grade_vs_nbgrader.py [--n 100] [--jobs 1 2] [--hw hw01_backprop]
+                                                     [--baseline GIT_REF]
+
+With --baseline, the same benchmark of GIT_REF (checked out into a temporary worktree) runs
+first, in the same command, so that a change's cost is read off one run.
 
 N submissions are generated from tests/corpus.py's standard corpus, cycled: the reference
 (the slowest to run: it trains), the blank release and every plausible wrong answer.
@@ -40,12 +44,29 @@ def nbgrader(course: Path, *args: str):
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
+def run_baseline(args):
+    """The same benchmark, from GIT_REF's own tree (its hw_utils, its corpus), before ours."""
+    tree = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline],
+                   check=True, capture_output=True)
+    try:
+        print(f"--- baseline {args.baseline} ---", flush=True)
+        subprocess.run([sys.executable, str(tree / "benchmarks" / "grade_vs_nbgrader.py"), "--n", str(args.n),
+                        "--hw", args.hw, "--jobs", *map(str, args.jobs)], check=True)
+        print("--- this tree ---", flush=True)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--hw", default="hw01_backprop")
+    parser.add_argument("--baseline", metavar="GIT_REF", help="benchmark this commit too, first")
     args = parser.parse_args()
+    if args.baseline:
+        run_baseline(args)
     hw, n = args.hw, args.n
     variants = list(corpus.standard_corpus(hw).items())
 
