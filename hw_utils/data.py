@@ -224,11 +224,18 @@ def _package_file(name: str) -> Path | None:
 
 def dataset_paths() -> list[Path]:
     """Everywhere a registered dataset lives on disk, test splits and labels included: the
-    data root (every torchvision dataset) and the package files of the bundled ones.
+    data root (every torchvision dataset) and the package files of the bundled ones, in the
+    installation Python imports and in any other it could (the base interpreter's, the user's).
 
     No worker may read any of them (sandbox.always_hidden); it reads given_data() instead.
     """
-    return [data_root()] + [path for name in BUNDLED if (path := _package_file(name)) is not None]
+    import site
+
+    imported = [path for name in BUNDLED if (path := _package_file(name)) is not None]
+    folders = site.getsitepackages([sys.prefix, sys.base_prefix]) + [site.getusersitepackages()]
+    others = [Path(folder) / package / relative for folder in folders
+              for package, relative, _ in BUNDLED_FILES.values()]
+    return [data_root()] + imported + [p for p in others if p.is_file() and p not in imported]
 
 
 # --- torchvision datasets --------------------------------------------------------------------
