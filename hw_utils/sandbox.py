@@ -134,6 +134,7 @@ class Worker:
         self.limits = limits
         self.env = env or {}
         self.process = None
+        self._pidfd: int | None = None
         self.channel: channel.Channel | None = None
         self.watch: _Watch | None = None
         self.workdir = None
@@ -153,6 +154,10 @@ class Worker:
         child.close()
         self.channel = channel.Channel(parent, max_bytes=REPLY_LIMIT_BYTES)
         self.watch = _Watch(self.process.pid, self.limits, _home(self.workdir))
+        try:
+            self._pidfd = os.pidfd_open(self.process.pid)
+        except OSError:  # a kernel before 5.3: the worker then runs between calls too
+            self._pidfd = None
         self.load_report = self._load()
         return self.load_report
 
@@ -162,13 +167,18 @@ class Worker:
 
     def close(self):
         if self.process is not None:
-            if self.process.is_alive():
+            if self.process.is_alive() and self._pidfd is not None:
+                self._signal(signal.SIGKILL)
+            elif self.process.is_alive():
                 self.process.kill()
             self.process.join(timeout=5)
             self.process = None
         if self.channel is not None:
             self.channel.close()
             self.channel = None
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -220,13 +230,16 @@ class Worker:
     def _freeze(self):
         """Stop the worker between requests: a thread it left running (burning CPU, starting
         threads, writing files) does nothing while no call is watched."""
-        with contextlib.suppress(OSError, AttributeError):
-            os.kill(self.process.pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
+
+    def _signal(self, sig: int):
+        """Signal the worker through its pidfd: never another process that reused its pid."""
+        with contextlib.suppress(OSError, TypeError):
+            signal.pidfd_send_signal(self._pidfd, sig)
 
     def _send(self, message):
         """A request to the worker; one that stops reading cannot hold the grader up."""
-        with contextlib.suppress(OSError, AttributeError):
-            os.kill(self.process.pid, signal.SIGCONT)
+        self._signal(signal.SIGCONT)
         try:
             self.channel.send(message, deadline=MESSAGE_SECONDS)
         except (channel.ChannelTimeout, channel.ChannelClosed, OSError) as err:
