@@ -117,6 +117,11 @@ class Limits:
 
 
 def _context():
+    # Read once, when the forkserver loads torch's OpenMP. Threads that spin while they wait
+    # for each other burn CPU time whenever the machine is busy (the other thread is not
+    # running): the hw04 reference took 300 s instead of 60 under load, and its CPU time,
+    # which the limits count, grew with it. Sleeping waits cost nothing on an idle machine.
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
