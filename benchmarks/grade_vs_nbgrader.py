@@ -46,13 +46,19 @@ def nbgrader(course: Path, *args: str):
 
 def run_baseline(args):
     """The same benchmark, from GIT_REF's own tree (its hw_utils, its corpus), before ours."""
-    tree = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    # Inside the repository's ignored build/, not under /tmp: the sandbox hides the temporary
+    # folder from student code, and a kit living there would hide its own hw_utils too.
+    tree = ROOT / "build" / "bench-baseline"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline],
                    check=True, capture_output=True)
     try:
         print(f"--- baseline {args.baseline} ---", flush=True)
         subprocess.run([sys.executable, str(tree / "benchmarks" / "grade_vs_nbgrader.py"), "--n", str(args.n),
-                        "--hw", args.hw, "--jobs", *map(str, args.jobs)], check=True)
+                        "--hw", args.hw, "--jobs", *map(str, args.jobs)], check=True,
+                       # Its forkserver is a new interpreter: it must import that tree's hw_utils too.
+                       env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree)
         print("--- this tree ---", flush=True)
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
