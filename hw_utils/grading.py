@@ -37,6 +37,7 @@ class TestResult:
     status: str  # "passed" | "failed" | "skipped"
     output: str
     public: bool
+    measured: dict = field(default_factory=dict)  # what the test measured (e.g. accuracy), by name
 
 
 @dataclass
@@ -67,6 +68,8 @@ def pytest_addoption(parser):
     group.addoption("--hide", action="append", default=[],
                     help="a folder student code must not read (besides the course repository)")
     group.addoption("--threads", type=int, default=0, help="torch threads per worker (0: torch's default)")
+    group.addoption("--seed", type=int, default=0,
+                    help="added to every seed the hidden tests choose (calibration grades several seeds)")
     group.addoption("--unconfined", default="",
                     help="what the kernel could not enforce (hw grade --allow-unconfined): said in the feedback")
 
@@ -77,6 +80,7 @@ def pytest_configure(config):
         "public: a check students also see in the release notebook",
         "gpu: needs CUDA and the full dataset; skipped elsewhere",
         "call_timeout(s): this test's calls into student code may take up to s seconds",
+        "accuracy: measures a trained model against a bar; tests/corpus.py's weak baselines must fail it",
     ):
         config.addinivalue_line("markers", line)
     config.pluginmanager.register(_SubmissionSession(config), "hw-submission")
@@ -142,6 +146,19 @@ class _SubmissionSession:
             pytest.fail(f"the notebook could not be run: {self.load_report.fatal}", pytrace=False)
         return self.worker
 
+    @pytest.fixture
+    def seed(self):
+        """0 when grading; calibration (benchmarks/accuracy_margins.py) grades seeds 0..4."""
+        return self.config.getoption("--seed")
+
+    @pytest.fixture
+    def measure(self, request):
+        """measure(name, value, bar=None): record what the test measured; it shows in the
+        test's output (passed or not) and in TestResult.measured."""
+        def record(name: str, value: float, bar: float | None = None):
+            request.node.user_properties.append(("measured", (name, float(value), bar)))
+        return record
+
     def pytest_sessionfinish(self):
         if self.worker is not None:
             self.worker.close()
@@ -149,7 +166,7 @@ class _SubmissionSession:
     @pytest.fixture
     def student(self, request):
         worker = self.ensure_worker(request.node)
-        worker.seed(zlib.crc32(request.node.nodeid.encode()) % 2**31)
+        worker.seed((zlib.crc32(request.node.nodeid.encode()) + self.config.getoption("--seed")) % 2**31)
         marker = request.node.get_closest_marker("call_timeout")
         if marker is None:
             yield sandbox.Student(worker)
@@ -208,16 +225,30 @@ class _Collector:
         name = report.nodeid.rsplit("/", 1)[-1].replace(".py::", "::")
         points = getattr(report, "hw_points", 1.0)
         public = getattr(report, "hw_public", False)
+        measured = _measured(report)
         if report.when == "call" and report.passed:
-            self.results.append(TestResult(name, points, points, "passed", "", public))
+            self.results.append(TestResult(name, points, points, "passed", _measured_text(report), public, measured))
         elif report.failed:
             message = getattr(report, "hw_message", "") or "failed"
             if report.when == "teardown" and self.results and self.results[-1].name == name:
                 return  # the verdict on the test itself stands
-            self.results.append(TestResult(name, points, 0.0, "failed", message, public))
+            self.results.append(TestResult(name, points, 0.0, "failed", message, public, measured))
         elif report.skipped and report.when in ("setup", "call"):
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
             self.results.append(TestResult(name, points, 0.0, "skipped", reason, public))
+
+
+def _measured(report) -> dict:
+    return {name: value for key, (name, value, _) in _properties(report)}
+
+
+def _measured_text(report) -> str:
+    return "; ".join(f"{name}: {value:.4g}" + (f" (needs {bar:g})" if bar is not None else "")
+                     for key, (name, value, bar) in _properties(report))
+
+
+def _properties(report) -> list:
+    return [(key, value) for key, value in getattr(report, "user_properties", ()) if key == "measured"]
 
 
 def _homework(item) -> str:

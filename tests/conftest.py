@@ -7,6 +7,7 @@ import pytest
 from hw_utils import cli
 
 import corpus
+import variants
 
 # A short notebook time limit keeps the infinite-loop case cheap; references load in ~1 s.
 LOAD_TIMEOUT = 15
@@ -35,15 +36,28 @@ def grade_batch(hw: str, notebooks: dict, root: Path, extra_args: tuple[str, ...
 
 @pytest.fixture(scope="session")
 def standard_batch(tmp_path_factory):
-    """standard_batch(hw): reference, blank and mutants of hw, graded once per session."""
+    """standard_batch(hw): hw's reference and blank (every test) and its corpus variants (the
+    test files each is about, see tests/variants.py), graded once per session."""
     cache = {}
 
     def get(hw: str) -> Batch:
         if hw not in cache:
-            cache[hw] = grade_batch(hw, corpus.standard_corpus(hw), tmp_path_factory.mktemp(hw))
+            cache[hw] = grade_corpus(hw, tmp_path_factory.mktemp(hw))
         return cache[hw]
 
     return get
+
+
+def grade_corpus(hw: str, root: Path) -> Batch:
+    batch = grade_batch(hw, corpus.standard_corpus(hw), root / "all")
+    groups: dict[tuple, dict] = {}
+    for variant in corpus.variants(hw):
+        groups.setdefault(variant.graded_on, {})[variant.name] = corpus.build(hw, variant)
+    for i, (files, notebooks) in enumerate(sorted(groups.items())):
+        part = grade_batch(hw, notebooks, root / f"group{i}", ("-k", variants.selection(files)))
+        for field in ("grades", "results", "feedback"):
+            getattr(batch, field).update(getattr(part, field))
+    return batch
 
 
 @pytest.fixture(scope="session")
