@@ -9,6 +9,18 @@ from hw_utils import cli
 import corpus
 import variants
 
+def pytest_collection_modifyitems(items):
+    """Under `make test` (pytest-xdist, --dist loadgroup) the tests that share a graded batch
+    run in one process, so each batch (a homework's corpus, the hostile corpus) is graded once."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "standard_batch" in names:
+            hw = getattr(item, "callspec", None) and item.callspec.params.get("hw")
+            item.add_marker(pytest.mark.xdist_group(f"corpus-{hw}"))
+        elif "hostile_batch" in names:
+            item.add_marker(pytest.mark.xdist_group("hostile"))
+
+
 # A short notebook time limit keeps the infinite-loop case cheap; references load in ~1 s.
 LOAD_TIMEOUT = 15
 CALL_TIMEOUT = 5
@@ -49,7 +61,7 @@ def standard_batch(tmp_path_factory):
 
 
 def grade_corpus(hw: str, root: Path) -> Batch:
-    batch = grade_batch(hw, corpus.standard_corpus(hw), root / "all")
+    batch = grade_batch(hw, corpus.reference_and_blank(hw), root / "all")
     groups: dict[tuple, dict] = {}
     for variant in corpus.variants(hw):
         groups.setdefault(variant.graded_on, {})[variant.name] = corpus.build(hw, variant)

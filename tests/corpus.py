@@ -104,9 +104,13 @@ def write_submissions(hw: str, notebooks: dict, out: Path) -> dict[str, Path]:
     return paths
 
 
-def standard_corpus(hw: str) -> dict:
-    """reference and blank of hw, as notebooks (graded on every test)."""
+def reference_and_blank(hw: str) -> dict:
     return {"reference": load(source_path(hw)), "blank": load(release_path(hw))}
+
+
+def standard_corpus(hw: str) -> dict:
+    """reference, blank and every mutant of hw, as notebooks."""
+    return {**reference_and_blank(hw), **{m.name: build(hw, m) for m in MUTANTS.get(hw, [])}}
 
 
 HIDDEN_TEST = ROOT / "grader_tests" / HW / "test_neuron.py"

@@ -80,7 +80,7 @@ def assert_real_grade(out: Path, student: str):
     if student == "blank":
         assert data["score"] < data["max_score"], data
         return
-    mutant = next(m for m in corpus.HW01_MUTANTS if m.name == student)
+    mutant = next(m for m in corpus.MUTANTS[HW] if m.name == student)
     failed = {name for name, status in statuses.items() if status == "failed"}
     assert failed >= set(mutant.failing), data
     assert 0 < data["score"] < data["max_score"], data
