@@ -3,17 +3,62 @@
 from variants import Correct, Edit, Mutant, Weak  # noqa: F401
 
 MUTANTS = [
+    # Part A: FNN
+    Mutant("fnn_ignores_batch_norm", "fnn",
+           "if batch_norm:\n        layers.append", "if False:\n        layers.append",
+           ("test_fnn::test_batch_norm_when_asked",)),
+    Mutant("dense_layer_activation_before_batch_norm", "fnn",
+           "    if batch_norm:\n        layers.append(nn.BatchNorm1d(out_features))\n"
+           "    if activation is not None:\n        layers.append(activation())\n",
+           "    if activation is not None:\n        layers.append(activation())\n"
+           "    if batch_norm:\n        layers.append(nn.BatchNorm1d(out_features))\n",
+           ("test_fnn::test_dense_layer", "test_fnn::test_fnn_layer_order_with_batch_norm")),
+    Mutant("dropout_before_each_dense_layer", "fnn",
+           "            layers.append(_dense_layer(fan_in, fan_out, activation, batch_norm))\n"
+           "            if dropout > 0:\n                layers.append(nn.Dropout(dropout))\n",
+           "            if dropout > 0:\n                layers.append(nn.Dropout(dropout))\n"
+           "            layers.append(_dense_layer(fan_in, fan_out, activation, batch_norm))\n",
+           ("test_fnn::test_dropout_after_each_hidden_layer",)),
+    Mutant("fnn_kaiming_init_zero_biases", "fnn",
+           "        self.layers = nn.Sequential(*layers)\n",
+           "        self.layers = nn.Sequential(*layers)\n"
+           "        for m in self.modules():\n"
+           "            if isinstance(m, nn.Linear):\n"
+           "                nn.init.kaiming_normal_(m.weight, nonlinearity='relu')\n"
+           "                nn.init.zeros_(m.bias)\n",
+           ("test_fnn::test_layers_keep_default_initialisation",)),
+    # Part B: DataLoaderFNN
     Mutant("val_normalised_with_own_statistics", "data_loader",
            "self.mean, self.std = train_loader.mean, train_loader.std",
            "self.mean, self.std = float(self.X.mean()), float(self.X.std())",
            ("test_data_loader::test_val_normalised_with_train_statistics",
             "test_trainer::test_val_loss_is_plain_data_loss_of_eval_model")),
+    Mutant("std_biased", "data_loader",
+           "float(self.X.std())", "float(self.X.std(unbiased=False))",
+           ("test_data_loader::test_val_normalised_with_train_statistics",)),
+    Mutant("statistics_as_tensors", "data_loader",
+           "self.mean, self.std = float(self.X.mean()), float(self.X.std())",
+           "self.mean, self.std = self.X.mean(), self.X.std()",
+           ("test_data_loader::test_statistics_are_python_floats_and_batches_float32",)),
+    Mutant("loader_keeps_input_dtype", "data_loader",
+           "self.X = X.flatten(start_dim=1).float()", "self.X = X.flatten(start_dim=1)",
+           ("test_data_loader::test_statistics_are_python_floats_and_batches_float32",)),
+    Mutant("shuffled_once_in_init", "data_loader",
+           "        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)\n",
+           "        if not hasattr(self, '_order'):\n"
+           "            self._order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)\n"
+           "        order = self._order\n",
+           ("test_data_loader::test_new_order_every_pass_from_its_own_seeded_generator",)),
+    Mutant("shuffle_from_global_rng_seeded_in_init", "data_loader",
+           "self.generator = torch.Generator().manual_seed(seed)", "self.generator = None\n        torch.manual_seed(seed)",
+           ("test_data_loader::test_new_order_every_pass_from_its_own_seeded_generator",)),
+    Mutant("loader_ignores_seed", "data_loader",
+           "self.generator = torch.Generator().manual_seed(seed)", "self.generator = torch.Generator().manual_seed(0)",
+           ("test_data_loader::test_new_order_every_pass_from_its_own_seeded_generator",)),
+    # Part C: sum_correct_preds, NetworkTrainer
     Mutant("sum_correct_preds_argmin", "sum_correct_preds",
            "logits.argmax(dim=1) == labels", "logits.argmin(dim=1) == labels",
            ("test_trainer::test_sum_correct_preds",)),
-    Mutant("fnn_ignores_batch_norm", "fnn",
-           "if batch_norm:\n        layers.append", "if False:\n        layers.append",
-           ("test_fnn::test_batch_norm_when_asked",)),
     Mutant("evaluation_in_train_mode", "trainer",
            "model.eval()", "pass",
            ("test_trainer::test_validation_never_trains", "test_trainer::test_eval_mode_and_no_grad",
@@ -27,7 +72,53 @@ MUTANTS = [
     Mutant("penalty_added_to_val_loss", "trainer",
            "total += loss_fn(logits, y).item() * len(y)",
            "total += (loss_fn(logits, y) + (0 if regularization is None else regularization(model))).item() * len(y)",
-           ("test_trainer::test_val_loss_is_plain_data_loss_of_eval_model",)),
+           ("test_trainer::test_val_loss_is_plain_data_loss_of_eval_model",
+            "test_trainer::test_history_records_epoch_means_of_the_objective")),
+    Mutant("without_zero_grad", "trainer",
+           "                optimizer.zero_grad()\n", "",
+           ("test_trainer::test_one_sgd_step_per_training_batch",)),
+    Mutant("train_loss_of_the_last_batch", "trainer",
+           'history["train_loss"].append(total / seen)', 'history["train_loss"].append(loss.item())',
+           ("test_trainer::test_history_records_epoch_means_of_the_objective",)),
+    Mutant("train_loss_without_the_penalty", "trainer",
+           "                loss = loss_fn(logits, y)\n"
+           "                if regularization is not None:\n"
+           "                    loss = loss + regularization(model)\n"
+           "                loss.backward()\n"
+           "                optimizer.step()\n"
+           "                total += loss.item() * len(y)\n",
+           "                loss = loss_fn(logits, y)\n"
+           "                total += loss.item() * len(y)\n"
+           "                if regularization is not None:\n"
+           "                    loss = loss + regularization(model)\n"
+           "                loss.backward()\n"
+           "                optimizer.step()\n",
+           ("test_trainer::test_history_records_epoch_means_of_the_objective",)),
+    Mutant("val_loss_unweighted_mean_of_batches", "trainer",
+           "            with torch.no_grad():\n"
+           "                for x, y in val_loader:\n"
+           "                    logits = model(x)\n"
+           "                    total += loss_fn(logits, y).item() * len(y)\n"
+           "                    correct += sum_correct_preds(logits, y)\n"
+           "                    seen += len(y)\n"
+           '            history["val_loss"].append(total / seen)\n',
+           "            batch_losses = []\n"
+           "            with torch.no_grad():\n"
+           "                for x, y in val_loader:\n"
+           "                    logits = model(x)\n"
+           "                    batch_losses.append(loss_fn(logits, y).item())\n"
+           "                    correct += sum_correct_preds(logits, y)\n"
+           "                    seen += len(y)\n"
+           '            history["val_loss"].append(sum(batch_losses) / len(batch_losses))\n',
+           ("test_trainer::test_history_records_epoch_means_of_the_objective",)),
+    Mutant("train_acc_of_the_last_batch", "trainer",
+           'history["train_acc"].append(correct / seen)',
+           'history["train_acc"].append(sum_correct_preds(logits.detach(), y) / len(y))',
+           ("test_trainer::test_history_records_epoch_means_of_the_objective",)),
+    Mutant("history_holds_tensors", "trainer",
+           "total += loss.item() * len(y)", "total += loss.detach() * len(y)",
+           ("test_trainer::test_history_and_loss_goes_down",
+            "test_trainer::test_history_records_epoch_means_of_the_objective")),
     Mutant("l2_without_square", "trainer",
            "(m.weight ** 2).sum()", "m.weight.abs().sum()",
            ("test_trainer::test_penalty_matches_formula[l2_penalty]",)),
@@ -38,11 +129,27 @@ MUTANTS = [
            "(m.weight ** 2).sum() for m in model.modules() if isinstance(m, nn.Linear)",
            "(p ** 2).sum() for p in model.parameters()",
            ("test_trainer::test_penalty_matches_formula[l2_penalty]",)),
+    # Part D: NetworkUser
     Mutant("load_without_load_state_dict", "network_user",
            "model.load_state_dict(torch.load(path))", "torch.load(path)",
            ("test_user::test_save_load_round_trip",)),
+    Mutant("save_parameters_without_buffers", "network_user",
+           "        torch.save(model.state_dict(), path)\n",
+           "        torch.save(dict(model.named_parameters()), path)\n",
+           ("test_user::test_save_load_round_trip",)),
+    Mutant("load_returns_nothing", "network_user",
+           "        model.load_state_dict(torch.load(path))\n        return model\n",
+           "        model.load_state_dict(torch.load(path))\n",
+           ("test_user::test_save_load_round_trip",)),
     Mutant("predict_in_train_mode", "network_user",
            "        model.eval()\n        with torch.no_grad():", "        with torch.no_grad():",
+           ("test_user::test_predict",)),
+    Mutant("predict_with_gradients", "network_user",
+           "with torch.no_grad():\n            return model(X).argmax(dim=1)",
+           "if True:\n            return model(X).argmax(dim=1)",
+           ("test_user::test_predict",)),
+    Mutant("predict_int32_labels", "network_user",
+           "return model(X).argmax(dim=1)", "return model(X).argmax(dim=1).int()",
            ("test_user::test_predict",)),
 ]
 

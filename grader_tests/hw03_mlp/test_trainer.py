@@ -1,9 +1,17 @@
-"""Part C: sum_correct_preds, the trainer (validation never trains, eval mode and
-no_grad, plain validation loss) and the L1/L2 penalties."""
+"""Part C: sum_correct_preds, the trainer (one SGD step per batch, validation never trains,
+eval mode and no_grad, per-epoch means weighted by batch size, the penalty in the training
+loss only) and the L1/L2 penalties.
+
+What a history records is measured with a learning rate of 0: the model stays fixed, so each
+epoch's figures are known exactly from the model and the batches the student's loaders yield.
+"""
 
 import pytest
 import torch
-from _reference import data_loss, forward, toy_problem
+import torch.nn.functional as F
+from _reference import batches, data_loss, epoch_means, forward, forward_layers, linear_layers, toy_problem
+
+from hw_utils.testing import fail
 
 HISTORY_KEYS = ["train_loss", "val_loss", "train_acc", "val_acc"]
 
@@ -44,6 +52,8 @@ def test_history_and_loss_goes_down(student):
         f"train_network should return a dict with keys {HISTORY_KEYS}, got {history!r:.200}"
     for k in HISTORY_KEYS:
         assert len(history[k]) == 6, f"history[{k!r}] should hold one value per epoch (6), got {len(history[k])}"
+        kinds = sorted({type(v).__name__ for v in history[k]} - {"float"})
+        assert not kinds, f"history[{k!r}] should hold Python floats (use .item()), got {', '.join(kinds)}"
     assert all(0.0 <= a <= 1.0 for a in history["train_acc"] + history["val_acc"]), "accuracies are fractions in [0, 1]"
     after = bench.model
     mean, std = X_tr.mean(), X_tr.std()  # what the loaders standardise with
@@ -140,3 +150,103 @@ def test_penalty_shrinks_weights_in_training(student):
     assert norms[0.05] < 0.9 * norms[0.0], (
         f"training with regularization = l2_penalty(model, 0.05) should shrink the weights: sum of w**2 "
         f"{norms[0.05]:.4f} with the penalty, {norms[0.0]:.4f} without")
+
+
+def uneven_loaders(student):
+    """Unshuffled loaders whose last batch is smaller (120 = 50 + 50 + 20, 48 = 20 + 20 + 8)
+    and holds the mislabelled examples: a last-batch figure or an unweighted mean of batch
+    means is far from the epoch's mean."""
+    X_tr, y_tr = toy_problem(21, n=120)
+    X_va, y_va = toy_problem(22, n=48)
+    y_tr[100:] = (y_tr[100:] + 1) % 3
+    y_va[40:] = (y_va[40:] + 1) % 3
+    tr = student.DataLoaderFNN(X_tr, y_tr, 50, shuffle=False)
+    va = student.DataLoaderFNN(X_va, y_va, 20, shuffle=False, train_loader=tr)
+    return tr, va
+
+
+def close(got, want):
+    return isinstance(got, float) and abs(got - want) <= 1e-4 * max(1.0, abs(want))
+
+
+@pytest.mark.points(2)
+def test_history_records_epoch_means_of_the_objective(student):
+    """lr=0: the model is fixed, so every epoch's train_loss is the mean over the training
+    examples of (data loss + penalty) and val_loss the plain mean data loss per example."""
+    tr, va = uneven_loaders(student)
+    train_batches, val_batches = batches(tr), batches(va)
+    trainer = student.NetworkTrainer()
+    bench = student.Workbench(10, [16], 3, lr=0.0, seed=8)
+    penalty = bench.penalty(trainer, "l2_penalty", 0.05)  # the student's own penalty: tested on its own
+    history = bench.train(trainer, tr, va, epochs=2, penalty="l2_penalty", lam=0.05)
+    if not isinstance(history, dict) or not all(len(history.get(k, ())) == 2 for k in HISTORY_KEYS):
+        fail(f"train_network(..., epochs=2) should return a dict with 2 values for each of {HISTORY_KEYS}, "
+             f"got {history!r:.200}")
+    model = bench.model
+    train_loss, train_acc = epoch_means(model, train_batches)
+    val_loss, val_acc = epoch_means(model, val_batches)
+    last_x, last_y = train_batches[-1]
+    last = F.cross_entropy(forward(model, last_x), last_y).item() + penalty
+    unweighted = sum(F.cross_entropy(forward(model, x), y).item() for x, y in val_batches) / len(val_batches)
+    setup = ("train_network with lr=0 (a fixed model), L2 penalty 0.05 (worth "
+             f"{penalty:.4f}), training batches of 50, 50, 20, validation batches of 20, 20, 8")
+    for epoch in range(2):
+        got = history["train_loss"][epoch]
+        if not close(got, train_loss + penalty):
+            hint = ("that is the data loss without the penalty it trains with" if close(got, train_loss)
+                    else "that is the last batch's loss, not the epoch's mean" if close(got, last) else "")
+            fail(f"{setup}: train_loss[{epoch}] should be the mean over the epoch's training examples of data loss "
+                 f"+ penalty = {train_loss + penalty:.6f}, got {got!r:.40}" + (f" ({hint})" if hint else ""))
+        got = history["val_loss"][epoch]
+        if not close(got, val_loss):
+            hint = ("that is the unweighted mean of the batch losses: weight each batch by its size"
+                    if close(got, unweighted) else "")
+            fail(f"{setup}: val_loss[{epoch}] should be the mean data loss per validation example {val_loss:.6f} "
+                 f"(no penalty), got {got!r:.40}" + (f" ({hint})" if hint else ""))
+        for key, want in [("train_acc", train_acc), ("val_acc", val_acc)]:
+            got = history[key][epoch]
+            assert close(got, want), (
+                f"{setup}: {key}[{epoch}] should be the fraction of the epoch's examples predicted right, "
+                f"{want:.4f}, got {got!r:.40}")
+
+
+def sgd_epochs(layers, pairs, lr, epochs, accumulate=False):
+    """What `epochs` passes of plain SGD, one step per batch on its mean cross-entropy, make of
+    the Linear layers (float64); accumulate=True: gradients never reset (zero_grad forgotten)."""
+    params = [t.clone().requires_grad_(True) for layer in layers for t in layer]
+    for _ in range(epochs):
+        for x, y in pairs:
+            shaped = list(zip(params[::2], params[1::2]))
+            loss = F.cross_entropy(forward_layers(shaped, x), y)
+            grads = torch.autograd.grad(loss, params)
+            with torch.no_grad():
+                for p, g in zip(params, grads):
+                    p.grad = g if p.grad is None or not accumulate else p.grad + g
+                    p -= lr * p.grad
+    return [t.detach() for t in params]
+
+
+@pytest.mark.points(1)
+def test_one_sgd_step_per_training_batch(student):
+    """Unshuffled loaders: the grader replays the same batches with plain SGD and compares weights."""
+    X_tr, y_tr = toy_problem(23, n=120)
+    X_va, y_va = toy_problem(24, n=40)
+    tr = student.DataLoaderFNN(X_tr, y_tr, 16, shuffle=False)
+    va = student.DataLoaderFNN(X_va, y_va, 16, shuffle=False, train_loader=tr)
+    pairs = batches(tr)
+    bench = student.Workbench(10, [16], 3, lr=0.2, seed=9)
+    before = linear_layers(bench.model, 10)
+    bench.train(student.NetworkTrainer(), tr, va, epochs=2)
+    got = [t for layer in linear_layers(bench.model, 10) for t in layer]
+    want = sgd_epochs(before, pairs, 0.2, 2)
+    err = max((g - w).abs().max().item() for g, w in zip(got, want))
+    if err < 1e-4:
+        return
+    moved = max((g - b).abs().max().item() for g, b in zip(got, [t for layer in before for t in layer]))
+    accumulated = sgd_epochs(before, pairs, 0.2, 2, accumulate=True)
+    hint = ("the parameters did not change at all" if moved == 0 else
+            "the gradients accumulate over batches: call optimizer.zero_grad() before each backward()"
+            if max((g - w).abs().max().item() for g, w in zip(got, accumulated)) < 1e-4 else "")
+    fail("train_network(Workbench(10, [16], 3, lr=0.2) SGD, 2 epochs, 8 unshuffled batches of the training loader): "
+         f"the weights differ by up to {err:.3g} from one step per training batch (optimizer.zero_grad(), loss, "
+         "backward(), optimizer.step())" + (f"; {hint}" if hint else ""))
