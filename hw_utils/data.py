@@ -64,6 +64,8 @@ import numpy as np
 import torch
 from torchvision import datasets
 
+from .course import DATA_DIR_ENV, DOWNLOAD_ENV, GIVEN_ENV, VERIFY_ENV, env_flag, user_cache
+
 SPLITS = ("train", "test")
 
 
@@ -190,27 +192,19 @@ TENSOR_DATASETS = ("mnist_subset", "digits", "mnist", "fashion_mnist")
 
 def data_root() -> Path:
     """HW_DATA_DIR, else the per-user cache $XDG_CACHE_HOME/hw-course/data."""
-    if os.environ.get("HW_DATA_DIR"):
-        return Path(os.environ["HW_DATA_DIR"]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "hw-course" / "data"
-
-
-def _env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    return value not in ("0", "false", "no", "off")
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    return user_cache() / "data"
 
 
 def download_allowed(download: bool | None = None) -> bool:
     """An explicit argument wins; otherwise HW_DOWNLOAD=1 allows it; default off."""
-    return _env_flag("HW_DOWNLOAD", False) if download is None else bool(download)
+    return env_flag(DOWNLOAD_ENV, False) if download is None else bool(download)
 
 
 def verify_checksums(verify: bool | None = None) -> bool:
     """An explicit argument wins; otherwise HW_DATA_VERIFY=0 turns it off; default on."""
-    return _env_flag("HW_DATA_VERIFY", True) if verify is None else bool(verify)
+    return env_flag(VERIFY_ENV, True) if verify is None else bool(verify)
 
 
 def _package_file(name: str) -> Path | None:
@@ -227,7 +221,7 @@ def dataset_paths() -> list[Path]:
     data root (every torchvision dataset) and the package files of the bundled ones, in the
     installation Python imports and in any other it could (the base interpreter's, the user's).
 
-    No worker may read any of them (sandbox.always_hidden); it reads given_data() instead.
+    No worker may read any of them (sandbox_child.always_hidden); it reads given_data() instead.
     """
     import site
 
@@ -256,7 +250,7 @@ def _check_split(split: str) -> None:
 def _missing_message(name: str, root: Path, expected: list[str], download: bool, verify: bool,
                      error: Exception) -> str:
     missing = [f for f in expected if not (root / f).is_file()]
-    where = "HW_DATA_DIR" if os.environ.get("HW_DATA_DIR") else "the default cache; HW_DATA_DIR unset"
+    where = "HW_DATA_DIR" if os.environ.get(DATA_DIR_ENV) else "the default cache; HW_DATA_DIR unset"
     if missing:
         problem = f"missing {len(missing)} of {len(expected)} files"
     else:
@@ -420,7 +414,6 @@ def load_tensors(name: str, split: str = "train", device=None, flatten: bool = F
 #
 # Built by the grader once per content (the folder's name is a hash of what went in) and reused.
 
-GIVEN_ENV = "HW_GIVEN_DATA"
 GIVEN_FORMAT = 1  # bump when the layout above changes: old folders are then never reused
 
 
@@ -463,7 +456,7 @@ def _fingerprint(files: list[Path | None]) -> list:
 
 def _given_cache() -> Path:
     """$XDG_CACHE_HOME/hw-course/given (beside the default data root, never inside it)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hw-course" / "given"
+    cache = user_cache() / "given"
     try:
         cache.mkdir(parents=True, exist_ok=True)
         return cache

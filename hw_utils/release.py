@@ -13,13 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def homeworks(root: Path = ROOT) -> list[str]:
-    """Every homework with a source notebook, in course order."""
-    return sorted(p.parent.name for p in (root / "source").glob("hw*/hw*.ipynb")
-                  if p.stem == p.parent.name)
+from .course import ROOT, homeworks, release_folder, source_folder  # noqa: F401 - homeworks: what it releases
 
 
 def generate(hw: str, course_root: Path = ROOT) -> Path:
@@ -29,12 +23,12 @@ def generate(hw: str, course_root: Path = ROOT) -> Path:
     done = subprocess.run(command, cwd=course_root, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader could not generate {hw}:\n{done.stdout}{done.stderr}")
-    return course_root / "release" / hw
+    return release_folder(hw, course_root)
 
 
 def generate_fresh(hw: str) -> Path:
     """Generate hw into a scratch copy of the course, leaving release/ untouched."""
     scratch = Path(tempfile.mkdtemp(prefix="hw-release-"))
     shutil.copy(ROOT / "nbgrader_config.py", scratch)
-    shutil.copytree(ROOT / "source" / hw, scratch / "source" / hw)
+    shutil.copytree(source_folder(hw), source_folder(hw, scratch))
     return generate(hw, scratch)

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from .course import release_notebook, source_notebook
 from .notebook import nbgrader_meta
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def solution_cells(nb) -> list:
@@ -39,8 +38,8 @@ def fill_in(release_nb, source_nb, grade_ids: set[str]):
 
 def write_samples(hw: str, out_root: Path) -> dict[str, Path]:
     """Write out_root/<student>/<hw>/<hw>.ipynb for the three sample students."""
-    source_nb = nbformat.read(ROOT / "source" / hw / f"{hw}.ipynb", as_version=4)
-    release_nb = nbformat.read(ROOT / "release" / hw / f"{hw}.ipynb", as_version=4)
+    source_nb = nbformat.read(source_notebook(hw), as_version=4)
+    release_nb = nbformat.read(release_notebook(hw), as_version=4)
     ids = [nbgrader_meta(c)["grade_id"] for c in solution_cells(source_nb)]
     notebooks = {
         "reference": source_nb,
