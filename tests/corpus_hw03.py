@@ -199,5 +199,162 @@ WEAK = [
          "a table of the 'test' split the worker is handed (a stand-in drawn from the training images): chance"),
 ]
 
-# Correct answers written differently: full marks on the tests they name.
-CORRECT: list[Correct] = []
+FNN_MODULE_LIST = '''from collections import OrderedDict
+
+
+def _dense_layer(in_features, out_features, activation=None, batch_norm=False):
+    """nn.Sequential(Linear, [BatchNorm1d], [activation()]) in this order, with named parts."""
+    parts = OrderedDict(linear=nn.Linear(in_features, out_features))
+    if batch_norm:
+        parts["norm"] = nn.BatchNorm1d(out_features)
+    if activation is not None:
+        parts["act"] = activation()
+    return nn.Sequential(parts)
+
+
+class FNN(nn.Module):
+    """A feed-forward classifier written with a ModuleList and its own forward."""
+
+    def __init__(self, in_features, hidden_sizes, num_classes, activation=nn.ReLU, batch_norm=False, dropout=0.0):
+        super().__init__()
+        widths = [in_features, *hidden_sizes]
+        # Registered first, applied last: registration order is not the order data flows.
+        self.output = nn.Linear(widths[-1], num_classes)
+        self.hidden = nn.ModuleList(_dense_layer(a, b, activation, batch_norm) for a, b in zip(widths, widths[1:]))
+        self.drops = nn.ModuleList(nn.Dropout(dropout) for _ in hidden_sizes) if dropout > 0 else None
+
+    def forward(self, x):
+        h = torch.flatten(x, 1)
+        for k, layer in enumerate(self.hidden):
+            h = layer(h)
+            if self.drops is not None:
+                h = self.drops[k](h)
+        return self.output(h)
+'''
+
+LOADER_ON_TORCH_DATA = '''class DataLoaderFNN:
+    """Minibatches of flattened, standardised inputs, through torch.utils.data."""
+
+    def __init__(self, X, y, batch_size=64, shuffle=True, seed=0, train_loader=None):
+        X = X.reshape(len(X), -1).to(torch.float32)
+        if train_loader is None:
+            std, mean = torch.std_mean(X)
+            self.mean, self.std = mean.item(), std.item()
+        else:
+            self.mean, self.std = train_loader.mean, train_loader.std
+        dataset = torch.utils.data.TensorDataset((X - self.mean) / self.std, y)
+        self.loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+                                                  generator=torch.Generator().manual_seed(seed))
+
+    def __iter__(self):
+        return iter(self.loader)
+
+    def __len__(self):
+        return len(self.loader)
+'''
+
+TRAINER_IN_HELPERS = '''class NetworkTrainer:
+    """Trains a model and records its learning curves: one helper per phase."""
+
+    def train_network(self, model, train_loader, val_loader, optimizer, loss_fn, epochs, regularization=None):
+        history = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
+        for _ in range(epochs):
+            train_loss, train_acc = self._train_epoch(model, train_loader, optimizer, loss_fn, regularization)
+            val_loss, val_acc = self._evaluate(model, val_loader, loss_fn)
+            for key, value in zip(("train_loss", "train_acc", "val_loss", "val_acc"),
+                                  (train_loss, train_acc, val_loss, val_acc)):
+                history[key].append(value)
+        return history
+
+    @staticmethod
+    def _train_epoch(model, loader, optimizer, loss_fn, regularization):
+        model.train()
+        losses, sizes, correct = [], [], 0
+        for x, y in loader:
+            penalty = regularization(model) if regularization is not None else 0.0
+            logits = model(x)
+            objective = penalty + loss_fn(logits, y)
+            objective.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(float(objective))
+            sizes.append(len(y))
+            correct += sum_correct_preds(logits, y)
+        seen = sum(sizes)
+        return sum(loss * size for loss, size in zip(losses, sizes)) / seen, correct / seen
+
+    @staticmethod
+    @torch.inference_mode()
+    def _evaluate(model, loader, loss_fn):
+        model.eval()
+        summed, correct, seen = torch.zeros(()), 0, 0
+        for x, y in loader:
+            logits = model(x)
+            summed += loss_fn(logits, y) * len(y)  # the batch's mean loss back to its sum
+            correct += sum_correct_preds(logits, y)
+            seen += len(y)
+        return (summed / seen).item(), correct / seen
+
+    def l1_penalty(self, model, lam):
+        weights = [p for name, p in model.named_parameters() if name.endswith("weight") and p.ndim == 2]
+        return lam * torch.stack([w.abs().sum() for w in weights]).sum()
+
+    def l2_penalty(self, model, lam):
+        weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+        return lam * sum(torch.sum(w * w) for w in weights)
+'''
+
+USER_PLAIN_DICT = '''class NetworkUser:
+    """Save, load and use a trained model."""
+
+    def save(self, model, path):
+        torch.save({name: value.detach().clone() for name, value in model.state_dict().items()}, path)
+
+    def load(self, model, path):
+        model.load_state_dict(torch.load(path, weights_only=True), strict=True)
+        return model
+
+    def predict(self, model, X):
+        was_training = model.training
+        model.eval()
+        with torch.inference_mode():
+            labels = model(X).max(dim=1).indices
+        model.train(was_training)
+        return labels
+'''
+
+REFERENCE_SGD_BATCH_NORM = '''def train_reference_model(seed=0):
+    """One wide hidden layer with batch norm, SGD with Nesterov momentum and a cosine schedule."""
+    torch.manual_seed(seed)
+    X, y = load_tensors("mnist_subset", split="train", flatten=True)
+    loader = DataLoaderFNN(X, y, batch_size=128, seed=seed)
+    model = FNN(784, [256], 10, batch_norm=True, dropout=0.2)
+    epochs = 10
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+    for _ in range(epochs):
+        model.train()
+        for x, labels in loader:
+            optimizer.zero_grad()
+            loss_fn(model(x), labels).backward()
+            optimizer.step()
+        schedule.step()
+    return model  # in train mode: the grader puts it in eval mode
+'''
+
+CORRECT = [
+    Correct("fnn_module_list_output_registered_first", (Edit("fnn", None, FNN_MODULE_LIST),), ("test_fnn",),
+            "named Sequential parts, a ModuleList and a custom forward, the output layer registered first, "
+            "torch.flatten, dropout modules in their own ModuleList"),
+    Correct("loader_on_torch_utils_data", (Edit("data_loader", None, LOADER_ON_TORCH_DATA),), ("test_data_loader",),
+            "TensorDataset + DataLoader with a seeded generator, std_mean, the whole split standardised once"),
+    Correct("trainer_in_helpers_inference_mode", (Edit("trainer", None, TRAINER_IN_HELPERS),), ("test_trainer",),
+            "helpers per phase, penalty before the data loss, zero_grad after step, torch.inference_mode, "
+            "losses weighted by lists or summed back then divided, penalties written two other ways"),
+    Correct("user_plain_dict_inference_mode", (Edit("network_user", None, USER_PLAIN_DICT),), ("test_user",),
+            "a plain dict of cloned tensors, weights_only load, inference_mode, max().indices, training mode restored"),
+    Correct("reference_sgd_batch_norm", (Edit("train_reference_model", None, REFERENCE_SGD_BATCH_NORM),),
+            ("test_accuracy",),
+            "FNN(784, [256], 10) with batch norm, its own loop, SGD + Nesterov + cosine, label smoothing: 0.945-0.949"),
+]
