@@ -22,6 +22,7 @@ import time
 from . import transport
 
 HEADER = struct.Struct("<Q")
+MESSAGE_SECONDS = 60.0  # between grader and worker: once a message has begun, all of it must arrive within this
 _READABLE = select.POLLIN | select.POLLPRI
 _FLAGS = socket.MSG_DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
 

@@ -1,7 +1,7 @@
 """The class as a whole: read every student's results back, summarise them, grade in shards.
 
-`hw grade` writes `<out>/<student>/<hw>/results.json` per student. Here `collect` reads them
-back, `write_summary` writes what a teacher looks at into `<out>/_class/<hw>/` (scores,
+`hw grade` writes `<out>/<student>/<hw>/results.json` per student (results.py). Here `collect`
+reads them back, `write_summary` writes what a teacher looks at into `<out>/_class/<hw>/` (scores,
 per-test pass rates, a histogram), `shard_of` splits a class's submissions between
 machines, and `merge` joins the shards' output trees. Files are written atomically: a crash
 leaves the old file or the new one, never half of one.
@@ -12,43 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-import os
 import re
 import statistics
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+
+from .results import GRADER_FAILURE, REFUSED, StudentResult, TestScore, atomic_write, read_result
 
 CLASS_DIR = "_class"  # <out>/_class/<hw>/: the summary; not a student
-
-# The one test in a results.json that says the student was not graded, and why. `hw grade`
-# writes them (no pytest node id looks like these); the summary shows a state, not a 0.
-GRADER_FAILURE = "grader failure"  # the grader broke: not the student's fault, a re-run retries
-REFUSED = "refused"                # the submission is a symlink, a fifo, ...: not read at all
-
-
-class TestScore(NamedTuple):
-    score: float
-    max_score: float
-    status: str  # "passed" | "failed" | "skipped" (report.py leaves status out of skipped tests)
-
-
-@dataclass
-class StudentResult:
-    student: str
-    score: float = 0.0
-    max_score: float = 0.0
-    tests: dict[str, TestScore] = field(default_factory=dict)
-    error: str = ""  # why there is no grade: results.json unreadable, a grader failure, a refusal
-    state: str = "graded"  # "graded" | GRADER_FAILURE | REFUSED | "unreadable"
-
-    @property
-    def percent(self) -> float | None:
-        if self.error or self.max_score <= 0:
-            return None
-        return 100 * self.score / self.max_score
 
 
 @dataclass
@@ -76,41 +47,9 @@ def collect(out_root: Path, hw: str) -> list[StudentResult]:
             for d in _student_dirs(out_root) if (d / hw).is_dir()]
 
 
-def read_result(student: str, path: Path) -> StudentResult:
-    try:
-        data = json.loads(path.read_bytes())
-        tests = {_name(t["name"]): _test_score(t) for t in data["tests"]}
-        result = StudentResult(student, _number(data["score"]), _number(data["max_score"]), tests)
-        not_graded = [t for t in data["tests"] if t["name"] in (GRADER_FAILURE, REFUSED)]
-    except FileNotFoundError:
-        return StudentResult(student, error="results.json is missing", state="unreadable")
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        return StudentResult(student, error=f"unreadable results.json: {type(err).__name__}: {err}",
-                             state="unreadable")
-    if not_graded:  # a 0 here is no score: say why instead
-        result.state, result.error = not_graded[0]["name"], str(not_graded[0].get("output", ""))
-    return result
-
-
 def _student_dirs(root: Path) -> list[Path]:
     """root's student folders, sorted; `_class`, `.tmp` and the like are not students."""
     return sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith(("_", ".")))
-
-
-def _test_score(t: dict) -> TestScore:
-    return TestScore(_number(t["score"]), _number(t["max_score"]), str(t.get("status", "skipped")))
-
-
-def _name(x) -> str:
-    if not isinstance(x, str):
-        raise TypeError(f"a test name must be a string, not {x!r}")
-    return x
-
-
-def _number(x) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise ValueError(f"not a score: {x!r}")
-    return float(x)
 
 
 # --------------------------------------------------------------------------- summarising
@@ -343,22 +282,3 @@ def _copy_folder(src: Path, dst: Path):
             target = dst / f.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, f.read_bytes())
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def atomic_write(path: Path, data: str | bytes):
-    """Write to a temporary file beside path, then rename it over path: never half a file."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,4 +1,4 @@
-"""`hw`: the course's command line. Thin wrappers over release, grading and report."""
+"""`hw`: the course's command line. Thin wrappers over release, grading, results and classroom."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from . import classroom, grading, release, report, samples
-from .grading import Grade, TestResult
-
-ROOT = release.ROOT
+from . import classroom, course, grading, release, results, samples, sandbox
+from .results import GRADER_FAILURE, REFUSED, Grade
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,11 +32,11 @@ def main(argv: list[str] | None = None) -> int:
                "(both left out, the rest graded).")
     p.add_argument("homework")
     p.add_argument("submissions", nargs="+", help="notebook paths or globs")
-    p.add_argument("--out", type=Path, default=ROOT / "autograded",
+    p.add_argument("--out", type=Path, default=course.AUTOGRADED,
                    help="writes <out>/<student>/<hw>/results.json and feedback.txt")
-    p.add_argument("--load-timeout", type=float, default=grading.sandbox.DEFAULT_LOAD_TIMEOUT,
+    p.add_argument("--load-timeout", type=float, default=course.DEFAULT_LOAD_TIMEOUT,
                    help="seconds a notebook may take to run top to bottom (default %(default)s)")
-    p.add_argument("--call-timeout", type=float, default=grading.sandbox.DEFAULT_CALL_TIMEOUT,
+    p.add_argument("--call-timeout", type=float, default=course.DEFAULT_CALL_TIMEOUT,
                    help="seconds one call into student code may take (default %(default)s)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="submissions graded at once, one warm worker each (default: the cores, %(default)s)")
@@ -52,17 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("merge", help="join the output folders of shards; write the class summary")
     p.add_argument("homework")
     p.add_argument("shards", nargs="+", type=Path, help="each shard's --out folder")
-    p.add_argument("--out", type=Path, default=ROOT / "autograded")
+    p.add_argument("--out", type=Path, default=course.AUTOGRADED)
 
     p = commands.add_parser("summary", help="(re)write the class summary from graded results")
     p.add_argument("homework")
-    p.add_argument("--out", type=Path, default=ROOT / "autograded")
+    p.add_argument("--out", type=Path, default=course.AUTOGRADED)
 
     commands.add_parser("demo", help="release, then grade sample submissions of every homework")
 
     args = parser.parse_args(argv)
     if args.command == "release":
-        return cmd_release(args.homeworks or release.homeworks())
+        return cmd_release(args.homeworks or course.homeworks())
     if args.command == "grade":
         return cmd_grade(args, parser)
     if args.command == "merge":
@@ -79,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_release(homeworks: list[str]) -> int:
     for hw in homeworks:
         out = release.generate(hw)
-        print(f"released {hw} -> {out.relative_to(ROOT)}")
+        print(f"released {hw} -> {out.relative_to(course.ROOT)}")
     return 0
 
 
@@ -120,7 +118,7 @@ def cmd_grade(args, parser) -> int:
             grades.append(refuse(args.homework, path, args.out, reason))
         else:
             todo.append(path)
-    gaps = grading.sandbox.confinement_gaps() if todo else []
+    gaps = sandbox.confinement_gaps() if todo else []
     if gaps and not args.allow_unconfined:
         print(f"hw grade: this machine cannot fully confine student code (missing: {', '.join(gaps)}), so its "
               "grades would not be grades of record; grade on Linux >= 5.13 with Landlock and seccomp "
@@ -134,7 +132,7 @@ def cmd_grade(args, parser) -> int:
             pytest_args += (f"--unconfined={', '.join(gaps)}",)
         grades += grade_all(args.homework, todo, args.out, pytest_args, jobs=args.jobs, force=args.force)
     if grades:
-        print(report.score_table(grades))
+        print(results.score_table(grades))
     cmd_summary(args.homework, args.out)
     return _exit_status(collided, [student for student, grade in grades if grader_failed(grade)])
 
@@ -228,8 +226,7 @@ def _file_kind(mode: int) -> str:
 
 def refuse(hw: str, path: Path, out_root: Path, reason: str) -> tuple[str, Grade]:
     """Record a submission not read at all: 0 points, the reason in results.json and feedback."""
-    grade = Grade(hw, str(path), [TestResult(classroom.REFUSED, 0, 0, "failed", reason, False)])
-    return _record(hw, path, out_root, grade, digest=None)
+    return _record(hw, path, out_root, results.not_graded(hw, path, REFUSED, reason), digest=None)
 
 
 def student_name(path: Path, hw: str) -> str:
@@ -280,7 +277,7 @@ def already_graded(path: Path, out_dir: Path) -> bool:
 
 
 def grader_failed(grade: Grade) -> bool:
-    return any(t.name == classroom.GRADER_FAILURE for t in grade.tests)
+    return grade.not_graded == GRADER_FAILURE
 
 
 def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str, ...] = (),
@@ -299,7 +296,7 @@ def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str
             todo.append(path)
     if jobs > 1 and len(todo) > 1:
         return _grade_in_parallel(hw, todo, out_root, pytest_args, jobs)
-    grading.sandbox.warm_up()
+    sandbox.warm_up()
     return [grade_one(hw, path, out_root, pytest_args) for path in todo]
 
 
@@ -314,7 +311,7 @@ def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str
     """
     threads = max(1, (os.cpu_count() or 1) // jobs)  # jobs x torch threads = the cores, no more
     pytest_args = (*pytest_args, f"--threads={threads}")
-    with grading.sandbox._main_module_hidden():
+    with sandbox.main_module_hidden():
         by_path, died = _grade_in_pool(hw, paths, out_root, pytest_args, jobs, threads)
         if died:
             print(f"{len(died)} submission(s) lost their grading process; grading each again alone",
@@ -350,7 +347,7 @@ def _grade_alone(hw, path, out_root, pytest_args, threads, first_death: str) -> 
 
 
 def _job_pool(jobs: int, threads: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(jobs, mp_context=grading.sandbox._context(),
+    return ProcessPoolExecutor(jobs, mp_context=sandbox.forkserver(),
                                initializer=_start_job, initargs=(threads,))
 
 
@@ -371,7 +368,7 @@ def _start_job(threads: int):
     import torch
 
     torch.set_num_threads(threads)
-    grading.sandbox.warm_up()
+    sandbox.warm_up()
 
 
 def grade_one(hw: str, path: Path, out_root: Path, pytest_args: tuple[str, ...]) -> tuple[str, Grade]:
@@ -385,7 +382,7 @@ def grade_one(hw: str, path: Path, out_root: Path, pytest_args: tuple[str, ...])
 
 def _grader_failed(hw: str, path: Path, why: str) -> Grade:
     message = f"grader failure, not your fault: {_one_line(why)}; re-run hw grade to retry"
-    return Grade(hw, str(path), [TestResult(classroom.GRADER_FAILURE, 0, 0, "failed", message, False)])
+    return results.not_graded(hw, path, GRADER_FAILURE, message)
 
 
 def _record(hw: str, path: Path, out_root: Path, grade: Grade, digest: str | None) -> tuple[str, Grade]:
@@ -397,14 +394,14 @@ def _record(hw: str, path: Path, out_root: Path, grade: Grade, digest: str | Non
     student = student_name(path, hw)
     out_dir = out_root / student / hw
     (out_dir / SUBMISSION_HASH).unlink(missing_ok=True)
-    written = report.write(grade, out_dir)
+    written = results.write(grade, out_dir)
     if grader_failed(grade):
         print(f"grader failure for {student} (re-run to retry): {grade.tests[0].output}", flush=True)
-    elif any(t.name == classroom.REFUSED for t in grade.tests):
+    elif grade.not_graded == REFUSED:
         print(f"refused {student}: {grade.tests[0].output}", flush=True)
     else:
         if digest is not None:
-            classroom.atomic_write(out_dir / SUBMISSION_HASH, digest + "\n")
+            results.atomic_write(out_dir / SUBMISSION_HASH, digest + "\n")
         print(f"graded {student}: {grade.score:g}/{grade.max_score:g} "
               f"in {grade.execution_time:.1f} s -> {written}", flush=True)
     return student, grade
@@ -412,15 +409,13 @@ def _record(hw: str, path: Path, out_root: Path, grade: Grade, digest: str | Non
 
 def cmd_demo() -> int:
     started = time.monotonic()
-    cmd_release(release.homeworks())
+    cmd_release(course.homeworks())
     grades = []
-    for hw in release.homeworks():
-        if not (grading.GRADER_TESTS / hw).is_dir():
-            continue  # a homework without hidden tests is not finished yet
-        paths = samples.write_samples(hw, ROOT / "submitted")
-        grades += grade_all(hw, list(paths.values()), ROOT / "autograded", force=True)
+    for hw in course.graded_homeworks():
+        paths = samples.write_samples(hw, course.SUBMITTED)
+        grades += grade_all(hw, list(paths.values()), course.AUTOGRADED, force=True)
     print()
-    print(report.score_table(grades))
+    print(results.score_table(grades))
     print(f"\ndemo done in {time.monotonic() - started:.1f} s; "
           f"see autograded/<student>/<hw>/feedback.txt")
     return 0

@@ -1,60 +1,39 @@
 """The pytest plugin that grades one submission, and `grade()` that drives it.
 
-Hidden tests live in `grader_tests/<hw>/` and use one fixture, `student`: the
-submission's top-level names, reached through the sandbox (see sandbox.py). Markers:
-`points(n)` (default 1), `public` (students also see this check in their notebook) and
-`gpu` (skipped without CUDA). Without `--submission`, the tests grade the homework's
-reference solution, so `pytest grader_tests/hw01_backprop` checks the tests themselves.
+Hidden tests live in `grader_tests/<hw>/` and import hw_utils.testing; this plugin gives
+them the fixtures `student` (the submission's top-level names, reached through the
+sandbox), `seed` and `measure`, and the markers in MARKERS. Without `--submission`, the
+tests grade the homework's reference solution, so
+`pytest -p hw_utils.grading -c grader_tests/pytest.ini grader_tests/hw01_backprop` checks
+the tests themselves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from . import notebook, sandbox
+from . import course, notebook, sandbox
+from .course import GRADER_TESTS, source_notebook  # noqa: F401 - GRADER_TESTS: the tests find homeworks by it
+from .results import Grade, TestResult
 
-ROOT = Path(__file__).resolve().parent.parent
-GRADER_TESTS = ROOT / "grader_tests"
-SOURCE = ROOT / "source"
-
-
-def source_notebook(hw: str) -> Path:
-    return SOURCE / hw / f"{hw}.ipynb"
-
-
-@dataclass
-class TestResult:
-    name: str
-    max_score: float
-    score: float
-    status: str  # "passed" | "failed" | "skipped"
-    output: str
-    public: bool
-    measured: dict = field(default_factory=dict)  # what the test measured (e.g. accuracy), by name
-
-
-@dataclass
-class Grade:
-    homework: str
-    submission: str
-    tests: list[TestResult] = field(default_factory=list)
-    load_problems: str = ""  # cells that raised while the notebook ran, or why it stopped
-    execution_time: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return sum(t.score for t in self.tests)
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.max_score for t in self.tests if t.status != "skipped")
+# The one list of markers a hidden test may use (grader_tests/pytest.ini: --strict-markers).
+MARKERS = {
+    "points": "points(n): how many points a graded test is worth (a positive number; default 1)",
+    "public": "public: a check students also see in the release notebook",
+    "gpu": "gpu: needs CUDA and the full dataset; skipped elsewhere (HW_GPU_TIER=1 runs it anyway)",
+    "call_timeout": "call_timeout(s): this test's calls into student code may take up to s seconds "
+                    "(never less than --call-timeout)",
+    "accuracy": "accuracy: measures a trained model against a bar; the proof corpus's weak baselines must fail it",
+}
+_LOAD_PROBLEMS = pytest.StashKey[str]()  # what grade() reports from the session
 
 
 # --------------------------------------------------------------------------- the plugin
@@ -63,8 +42,8 @@ class Grade:
 def pytest_addoption(parser):
     group = parser.getgroup("hw grading")
     group.addoption("--submission", help="notebook to grade (default: the reference solution)")
-    group.addoption("--load-timeout", type=float, default=sandbox.DEFAULT_LOAD_TIMEOUT)
-    group.addoption("--call-timeout", type=float, default=sandbox.DEFAULT_CALL_TIMEOUT)
+    group.addoption("--load-timeout", type=float, default=course.DEFAULT_LOAD_TIMEOUT)
+    group.addoption("--call-timeout", type=float, default=course.DEFAULT_CALL_TIMEOUT)
     group.addoption("--hide", action="append", default=[],
                     help="a folder student code must not read (besides the course repository)")
     group.addoption("--threads", type=int, default=0, help="torch threads per worker (0: torch's default)")
@@ -75,24 +54,13 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    for line in (
-        "points(n): how many points a graded test is worth",
-        "public: a check students also see in the release notebook",
-        "gpu: needs CUDA and the full dataset; skipped elsewhere",
-        "call_timeout(s): this test's calls into student code may take up to s seconds",
-        "accuracy: measures a trained model against a bar; tests/corpus.py's weak baselines must fail it",
-    ):
+    for line in MARKERS.values():
         config.addinivalue_line("markers", line)
     config.pluginmanager.register(_SubmissionSession(config), "hw-submission")
 
 
 def pytest_collection_modifyitems(config, items):
-    import os
-
-    import torch
-
-    # HW_GPU_TIER=1 runs the gpu tier without CUDA: slow, but it checks those tests' code.
-    if torch.cuda.is_available() or os.environ.get("HW_GPU_TIER") == "1":
+    if course.gpu_tier():
         return
     skip = pytest.mark.skip(reason="gpu tier: needs CUDA (runs on GPU runners)")
     for item in items:
@@ -146,6 +114,20 @@ class _SubmissionSession:
             pytest.fail(f"the notebook could not be run: {self.load_report.fatal}", pytrace=False)
         return self.worker
 
+    def load_problems(self) -> str:
+        """What the feedback says about the notebook as a whole: unreadable, cells that raised,
+        given cells run from the source (said, never penalised), a kernel that confined less."""
+        if self.cells_error:
+            problems = [self.cells_error]
+        else:
+            problems = notebook.given_cell_notes(self.cells or [])
+            if self.load_report is not None:
+                problems.append(self.load_report.summary())
+        unconfined = self.config.getoption("--unconfined")
+        if unconfined:
+            problems.insert(0, f"graded on a machine that could not fully confine student code (missing: {unconfined})")
+        return "\n".join(p for p in problems if p)
+
     @pytest.fixture
     def seed(self):
         """0 when grading; calibration (benchmarks/accuracy_margins.py) grades seeds 0..4."""
@@ -159,7 +141,8 @@ class _SubmissionSession:
             request.node.user_properties.append(("measured", (name, float(value), bar)))
         return record
 
-    def pytest_sessionfinish(self):
+    def pytest_sessionfinish(self, session):
+        session.config.stash[_LOAD_PROBLEMS] = self.load_problems()
         if self.worker is not None:
             self.worker.close()
 
@@ -184,19 +167,14 @@ def _worker_data() -> tuple[list[str], dict]:
     """(files to hide, environment) that give a worker the training data and nothing else.
 
     Hidden: every dataset file as this process finds them (HW_DATA_DIR included), on top of
-    what sandbox.always_hidden finds from inside the worker. Given: the folder of training
+    what the worker itself hides (sandbox_child.always_hidden). Given: the folder of training
     splits (data.given_data); the full datasets only on the gpu tier, whose tests train on
     them. The folder is cached: this costs a few file checks per submission.
     """
-    import os
-
-    import torch
-
     from . import data
 
-    gpu_tier = torch.cuda.is_available() or os.environ.get("HW_GPU_TIER") == "1"
-    given = data.given_data(gpu_tier=gpu_tier)
-    return [str(path) for path in data.dataset_paths()], {data.GIVEN_ENV: str(given)}
+    given = data.given_data(gpu_tier=course.gpu_tier())
+    return [str(path) for path in data.dataset_paths()], {course.GIVEN_ENV: str(given)}
 
 
 # --------------------------------------------------------------------------- collecting
@@ -207,10 +185,17 @@ class _Collector:
 
     def __init__(self):
         self.results: list[TestResult] = []
-        self.session: _SubmissionSession | None = None
+        self.load_problems = ""
+        self.errors: list[str] = []  # why the hidden tests themselves could not run
 
+    @pytest.hookimpl(trylast=True)  # after the session plugin has said what it saw
     def pytest_sessionfinish(self, session):
-        self.session = session.config.pluginmanager.get_plugin("hw-submission")
+        self.load_problems = session.config.stash.get(_LOAD_PROBLEMS, "")
+
+    def pytest_collectreport(self, report):
+        if report.failed:  # an import error, an unknown marker (--strict-markers)
+            last = report.longreprtext.strip().splitlines()[-1:] or ["failed"]
+            self.errors.append(f"{report.nodeid}: {last[0].removeprefix('E').strip()}")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -234,7 +219,7 @@ class _Collector:
                 return  # the verdict on the test itself stands
             self.results.append(TestResult(name, points, 0.0, "failed", message, public, measured))
         elif report.skipped and report.when in ("setup", "call"):
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+            reason = report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else "skipped"
             self.results.append(TestResult(name, points, 0.0, "skipped", reason, public))
 
 
@@ -275,9 +260,14 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = ()) -> Grade:
-    """Run grader_tests/<hw> on one submission, in this process; student code runs sandboxed."""
-    tests_dir = GRADER_TESTS / hw
+def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = (), tests: Path | None = None) -> Grade:
+    """Run grader_tests/<hw> (or the folder `tests`, named after hw) on one submission, in this
+    process; student code runs sandboxed.
+
+    RuntimeError when the hidden tests themselves cannot run (an import error): the first
+    line names the test and the problem, so the grader failure says it.
+    """
+    tests_dir = Path(tests or course.hidden_tests(hw))
     if not tests_dir.is_dir():
         raise FileNotFoundError(f"no hidden tests for {hw}: {tests_dir} is missing")
     collector = _Collector()
@@ -286,38 +276,43 @@ def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = ()) -> 
         str(tests_dir),
         f"--submission={submission}",
         "-p", "hw_utils.grading",
-        "-c", str(GRADER_TESTS / "pytest.ini"),  # its settings, not the project's
+        "-c", str(course.GRADER_INI),  # its settings, not the project's
         "-p", "no:terminal",  # the Grade is the report; pytest's console output is noise
         *extra_args,
     ]
     saved_path = list(sys.path)
     try:
-        exit_code = pytest.main(args, plugins=[collector])
+        with _no_assertion_rewriting():
+            exit_code = pytest.main(args, plugins=[collector])
     finally:
-        _forget_test_modules(saved_path)
-    result = Grade(hw, str(submission), collector.results, execution_time=time.monotonic() - started)
-    session = collector.session
-    if session is not None:
-        if session.cells_error:
-            result.load_problems = session.cells_error
-        else:
-            # Given cells the grader ran from the source: said, never penalised.
-            problems = notebook.given_cell_notes(session.cells or [])
-            if session.load_report is not None:
-                problems.append(session.load_report.summary())
-            result.load_problems = "\n".join(p for p in problems if p)
-        unconfined = session.config.getoption("--unconfined")
-        if unconfined:
-            note = f"graded on a machine that could not fully confine student code (missing: {unconfined})"
-            result.load_problems = "\n".join(p for p in (note, result.load_problems) if p)
+        _forget_test_modules(saved_path, tests_dir)
+    if collector.errors:
+        raise RuntimeError(f"the hidden tests for {hw} could not run: " + "\n".join(collector.errors))
     if not collector.results and exit_code not in (0, 5):
         raise RuntimeError(f"the hidden tests for {hw} could not run (pytest exit code {exit_code})")
-    return result
+    return Grade(hw, str(submission), collector.results, collector.load_problems, time.monotonic() - started)
 
 
-def _forget_test_modules(saved_path: list[str]):
+@contextlib.contextmanager
+def _no_assertion_rewriting():
+    """Keep the hidden tests' asserts plain when grade() runs inside another pytest (the
+    project's tests): that pytest's import hook would rewrite them too, and a rewritten
+    assert quotes hidden test code in the student's feedback."""
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    saved = list(sys.meta_path)
+    sys.meta_path[:] = [finder for finder in saved if not isinstance(finder, AssertionRewritingHook)]
+    try:
+        yield
+    finally:
+        sys.meta_path[:] = saved
+
+
+def _forget_test_modules(saved_path: list[str], tests_dir: Path):
     """Undo what pytest's import did, so the next homework's test_*.py names are free."""
     sys.path[:] = saved_path
+    folders = tuple({str(tests_dir.absolute()) + os.sep, str(tests_dir.resolve()) + os.sep})
     for name, module in list(sys.modules.items()):
-        if str(getattr(module, "__file__", "") or "").startswith(str(GRADER_TESTS)):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and file.startswith(folders):
             del sys.modules[name]

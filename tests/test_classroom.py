@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -23,13 +24,13 @@ def failed(name, points):
 
 
 def skipped(name):
-    """As report.py writes a skipped test: worth nothing, and no status."""
+    """As results.py writes a skipped test: worth nothing, and no status."""
     return {"name": name, "score": 0.0, "max_score": 0.0,
             "output": "skipped: gpu tier", "visibility": "visible"}
 
 
 def results(*tests, execution_time=1.25):
-    """A results.json as report.results_json shapes it."""
+    """A results.json as results.results_json shapes it."""
     return {"score": sum(t["score"] for t in tests),
             "max_score": sum(t["max_score"] for t in tests),
             "execution_time": execution_time, "output": "", "visibility": "visible",
@@ -98,14 +99,13 @@ def test_collect_reports_a_missing_results_json(tmp_path):
     assert classroom.collect(tmp_path / "never_written", HW) == []  # an --out where nothing was graded
 
 
-def test_collect_reads_what_report_writes(tmp_path):
-    from hw_utils import report
-    from hw_utils.grading import Grade, TestResult
+def test_collect_reads_what_results_writes(tmp_path):
+    from hw_utils.results import Grade, TestResult, write
 
     grade = Grade(HW, "alice.ipynb", [TestResult("t::q1", 2.0, 2.0, "passed", "", True),
                                       TestResult("t::q2", 3.0, 0.0, "failed", "no", False),
                                       TestResult("t::gpu", 4.0, 0.0, "skipped", "no cuda", False)])
-    report.write(grade, tmp_path / "alice" / HW)
+    write(grade, tmp_path / "alice" / HW)
     [row] = classroom.collect(tmp_path, HW)
     assert (row.score, row.max_score, row.error) == (2.0, 5.0, "")
     assert row.tests["t::gpu"] == (0.0, 0.0, "skipped")
@@ -184,10 +184,11 @@ def test_grader_failures_and_refusals_are_states_not_zero_scores(klass):
 
 
 def test_grader_failure_rows_read_from_what_cli_writes(tmp_path):
-    from hw_utils import cli, report
+    from hw_utils import cli
+    from hw_utils.results import write
 
     out = tmp_path / "out"
-    report.write(cli._grader_failed(HW, "x.ipynb", "BrokenProcessPool: killed"), out / "frank" / HW)
+    write(cli._grader_failed(HW, "x.ipynb", "BrokenProcessPool: killed"), out / "frank" / HW)
     cli.refuse(HW, tmp_path / "in" / "mallory" / HW / f"{HW}.ipynb", out, REFUSED_MESSAGE)
     frank, mallory = classroom.collect(out, HW)
     assert frank.state == "grader failure" and frank.percent is None
@@ -227,7 +228,7 @@ def test_summary_files_are_written_atomically(klass, monkeypatch):
     def replace_fails(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(classroom.os, "replace", replace_fails)
+    monkeypatch.setattr(os, "replace", replace_fails)
     with pytest.raises(OSError, match="disk full"):
         classroom.write_summary(klass, HW)
     assert sorted(p.name for p in folder.iterdir()) == sorted(before)  # no temporary files left
@@ -235,7 +236,7 @@ def test_summary_files_are_written_atomically(klass, monkeypatch):
 
 
 def test_atomic_write_leaves_no_file_when_it_fails(tmp_path, monkeypatch):
-    monkeypatch.setattr(classroom.os, "replace", lambda src, dst: 1 / 0)
+    monkeypatch.setattr(os, "replace", lambda src, dst: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         classroom.atomic_write(tmp_path / "scores.csv", "student\n")
     assert list(tmp_path.iterdir()) == []

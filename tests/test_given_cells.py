@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 import corpus
-from hw_utils import grading, notebook, report, sandbox
+from hw_utils import grading, notebook, results, sandbox
 
 HW = "hw01_backprop"  # given cells: setup_imports (cell 3), given_322 (cell 11), given_digits, demos
 HOMEWORKS = ["hw01_backprop", "hw02_init", "hw03_mlp", "hw04_cnn"]
@@ -168,7 +168,7 @@ def test_editing_a_given_helper_no_longer_buys_points(tmp_path):
     assert test.status == "failed" and "(False, True)" in test.output
     note = "cell 13 (workbench) was edited; the grader ran the original given cell instead"
     assert note in grade.load_problems
-    assert note in report.feedback_text(grade)
+    assert note in results.feedback_text(grade)
 
 
 def test_redefining_a_given_helper_in_a_later_cell_buys_nothing_either(tmp_path):

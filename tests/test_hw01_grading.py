@@ -94,8 +94,7 @@ def test_grading_is_deterministic(standard_batch):
 
 def test_skipped_test_is_worth_nothing_in_results_json():
     """A gpu-tier test skipped on a cpu runner must not show as lost points."""
-    from hw_utils.grading import Grade, TestResult
-    from hw_utils.report import results_json
+    from hw_utils.results import Grade, TestResult, results_json
 
     grade = Grade("hw", "x.ipynb", [TestResult("a", 1, 1, "passed", "", False),
                                     TestResult("gpu", 2, 0, "skipped", "needs CUDA", False)])
