@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import sys
 import time
@@ -33,6 +34,8 @@ MARKERS = {
                     "(never less than --call-timeout)",
     "accuracy": "accuracy: measures a trained model against a bar; the proof corpus's weak baselines must fail it",
 }
+# Markers that take one positive number, and what it is.
+_NUMBER_MARKERS = {"points": "the points the test is worth", "call_timeout": "seconds"}
 _LOAD_PROBLEMS = pytest.StashKey[str]()  # what grade() reports from the session
 
 
@@ -60,12 +63,40 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    problems = [problem for item in items for problem in marker_problems(item)]
+    if problems:
+        # The instructor's mistake, found before any student code runs: no test is graded.
+        raise pytest.UsageError("\n".join(problems))
     if course.gpu_tier():
         return
     skip = pytest.mark.skip(reason="gpu tier: needs CUDA (runs on GPU runners)")
     for item in items:
         if item.get_closest_marker("gpu"):
             item.add_marker(skip)
+
+
+def marker_problems(item) -> list[str]:
+    """What is wrong with the test's points(...) and call_timeout(...), one line each, naming it.
+
+    Checked, not coerced: `points(n=2)` would otherwise score 1 and `points("2")` fail mid-run.
+    """
+    problems = []
+    for name, meaning in _NUMBER_MARKERS.items():
+        marker = item.get_closest_marker(name)
+        if marker is None:
+            continue
+        value = marker.args[0] if len(marker.args) == 1 and not marker.kwargs else None
+        if not _positive_number(value):
+            written = ", ".join([*map(repr, marker.args), *(f"{k}={v!r}" for k, v in marker.kwargs.items())])
+            problems.append(f"{item.nodeid}: @pytest.mark.{name}({written}) is not valid: "
+                            f"give {meaning} as one positive number, e.g. @pytest.mark.{name}(2)")
+    return problems
+
+
+def _positive_number(value) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value > 0 and (isinstance(value, int) or math.isfinite(value))
 
 
 class _SubmissionSession:
@@ -192,6 +223,14 @@ class _Collector:
     def pytest_sessionfinish(self, session):
         self.load_problems = session.config.stash.get(_LOAD_PROBLEMS, "")
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection_modifyitems(self):
+        try:
+            return (yield)
+        except pytest.UsageError as err:  # a marker used wrongly (marker_problems)
+            self.errors.append(str(err))
+            raise
+
     def pytest_collectreport(self, report):
         if report.failed:  # an import error, an unknown marker (--strict-markers)
             last = report.longreprtext.strip().splitlines()[-1:] or ["failed"]
@@ -243,7 +282,7 @@ def _homework(item) -> str:
 
 def _points(item) -> float:
     marker = item.get_closest_marker("points")
-    return float(marker.args[0]) if marker and marker.args else 1.0
+    return float(marker.args[0]) if marker else 1.0  # checked at collection: one positive number
 
 
 def _message(exc: BaseException) -> str:
@@ -264,8 +303,8 @@ def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = (), tes
     """Run grader_tests/<hw> (or the folder `tests`, named after hw) on one submission, in this
     process; student code runs sandboxed.
 
-    RuntimeError when the hidden tests themselves cannot run (an import error): the first
-    line names the test and the problem, so the grader failure says it.
+    RuntimeError when the hidden tests themselves cannot run (an import error, a marker used
+    wrongly): the first line names the test and the problem, so the grader failure says it.
     """
     tests_dir = Path(tests or course.hidden_tests(hw))
     if not tests_dir.is_dir():
