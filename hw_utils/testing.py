@@ -93,3 +93,21 @@ def require_dataset(load, *args, **kwargs):
         return load(*args, **kwargs)
     except DatasetMissing as missing:
         pytest.skip(f"gpu tier needs this dataset on the runner: {missing}")
+
+
+def assert_float(value, name: str):
+    """value is a float (a Python float: a NumPy float scalar arrives as one), not an array, a
+    0-d array, a tensor, an int or a bool."""
+    if isinstance(value, bool) or not isinstance(value, float):
+        raise AssertionError(f"{name}: expected a Python float, got {type_name(value)} {value!r:.100}")
+
+
+def assert_array(value, dtype, shape: tuple | None, name: str):
+    """value is a NumPy array (not a tensor or a list) of this dtype, and of this shape when given."""
+    import numpy as np
+
+    if not isinstance(value, np.ndarray):
+        raise AssertionError(f"{name}: expected a NumPy array, got {type_name(value)} {value!r:.100}")
+    assert_dtype(value, np.dtype(dtype), name)
+    if shape is not None:
+        assert_shape(value, shape, name)
