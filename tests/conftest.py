@@ -9,6 +9,7 @@ from hw_utils import cli
 import corpus
 import variants
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
 def pytest_collection_modifyitems(items):
     """Under `make test` (pytest-xdist, --dist loadgroup) the tests that share a graded batch
     run in one process, so each batch (a homework's corpus, the hostile corpus) is graded once."""
