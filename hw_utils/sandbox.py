@@ -556,6 +556,12 @@ class Remote:
         return transport.Handle(self._id, self._type_name)
 
 
+def remote_type_name(remote: Remote) -> str:
+    """The class name of the object a Remote stands for (as the worker reported it). A function,
+    not an attribute: every attribute of a Remote is the student object's own."""
+    return object.__getattribute__(remote, "_type_name")
+
+
 class Student:
     """`student.name` is the submission's top-level `name`, fetched from the worker."""
 

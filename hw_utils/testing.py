@@ -28,7 +28,7 @@ import pytest
 
 from .checks import as_array, assert_close, assert_keys, relative_error
 from .data import DatasetMissing, load_arrays, load_dataset, load_tensors
-from .sandbox import Remote, ScriptRun, Student, StudentError, StudentTimeout, WorkerDied
+from .sandbox import Remote, ScriptRun, Student, StudentError, StudentTimeout, WorkerDied, remote_type_name
 from .transport import ModuleSnapshot
 
 __all__ = [
@@ -47,7 +47,7 @@ def fail(message: str):
 def type_name(value) -> str:
     """The type of a value as the student wrote it: a Remote's class in the worker, else its type."""
     if isinstance(value, Remote):
-        return object.__getattribute__(value, "_type_name")
+        return remote_type_name(value)
     return type(value).__name__
 
 
