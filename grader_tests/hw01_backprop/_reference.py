@@ -50,9 +50,10 @@ def mlp(weights, biases, X, y):
     return loss.item(), [W.grad.numpy() for W in Ws], [b.grad.numpy() for b in bs]
 
 
-def random_params_322(rng):
-    return {"W1": rng.normal(0, 1, (2, 3)), "b1": rng.normal(0, 1, 2),
-            "W2": rng.normal(0, 1, (2, 2)), "b2": rng.normal(0, 1, 2)}
+def random_params(rng, D=3, H=2, K=2):
+    """Parameters of a sigmoid D-H-K network in Part B's layout (weights multiply from the left)."""
+    return {"W1": rng.normal(0, 1, (H, D)), "b1": rng.normal(0, 1, H),
+            "W2": rng.normal(0, 1, (K, H)), "b2": rng.normal(0, 1, K)}
 
 
 def random_mlp(rng):
@@ -64,3 +65,43 @@ def random_mlp(rng):
     X = rng.normal(0, 1, (n, sizes[0]))
     y = rng.integers(0, sizes[-1], n)
     return sizes, weights, biases, X, y
+
+
+def mlp_backward(weights, biases, X, G):
+    """dL/dX of the ReLU MLP for an upstream gradient G = dL/dlogits (autograd of sum(logits * G))."""
+    Xt = t64(X).requires_grad_()
+    h = Xt
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        h = h @ t64(W) + t64(b)
+        if i < len(weights) - 1:
+            h = torch.relu(h)
+    (h * t64(G)).sum().backward()
+    return Xt.grad.numpy()
+
+
+def he_layers(sizes, rng):
+    """MLP(sizes, rng)'s initial parameters: a Linear per consecutive pair, first to last, each
+    W = rng.standard_normal((in, out)) * sqrt(2 / in) and b = 0 (Linear's docstring)."""
+    weights = [rng.standard_normal((a, b)) * np.sqrt(2.0 / a) for a, b in zip(sizes[:-1], sizes[1:])]
+    return weights, [np.zeros(b) for b in sizes[1:]]
+
+
+def train_mlp(X, y, sizes, epochs, lr, batch_size, seed):
+    """train_mlp's recipe, step by step: one generator for the initial weights, then one
+    permutation per epoch; consecutive minibatches (the last may be smaller); one SGD step
+    each. Returns the final weights and biases and the epoch means of the minibatch losses,
+    each weighted by its minibatch's size."""
+    rng = np.random.default_rng(seed)
+    weights, biases = he_layers(sizes, rng)
+    history = []
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            idx = order[start:start + batch_size]
+            loss, dWs, dbs = mlp(weights, biases, X[idx], y[idx])
+            weights = [W - lr * dW for W, dW in zip(weights, dWs)]
+            biases = [b - lr * db for b, db in zip(biases, dbs)]
+            total += loss * len(idx)
+        history.append(total / len(X))
+    return weights, biases, history
