@@ -99,6 +99,16 @@ def forward_with_deterministic_weights(weight, activation, depth, batch, width, 
     return h.mean().item(), h.std().item()
 
 
+def forward_with_randn_weights(activation, depth, batch, width, seed):
+    """forward_stats(torch.randn, activation, ...): after torch.manual_seed(seed) the inputs
+    torch.randn(batch, width), then a new torch.randn(width, width) for every layer."""
+    g = torch.Generator().manual_seed(seed)
+    h = torch.randn(batch, width, generator=g)
+    for _ in range(depth):
+        h = activation(h @ torch.randn(width, width, generator=g))
+    return h.mean().item(), h.std().item()
+
+
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(121)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 

@@ -5,7 +5,7 @@ import math
 import pytest
 from _reference import K_SE, dot_product_excess_kurtosis, dot_product_stats, se_mean, se_std
 
-from hw_utils.checks import assert_close
+from hw_utils.testing import assert_close, assert_float
 
 
 def two_numbers(result, what):
@@ -41,3 +41,11 @@ def test_dot_product_std_is_close_to_sqrt_fan_in(student):
         assert abs(std - sigma) <= std_tol, (
             f"{what}: std {std:.4f} is more than {std_tol:.3f} ({K_SE:g} standard errors) "
             f"away from sqrt(fan_in) = {sigma:.4f}")
+
+
+@pytest.mark.points(1)
+def test_dot_product_stats_returns_two_python_floats(student):
+    what = "dot_product_stats(16, 100, 7)"
+    mean, std = two_numbers(student.dot_product_stats(16, 100, 7), what)
+    assert_float(mean, f"{what}: the mean")
+    assert_float(std, f"{what}: the std")

@@ -4,6 +4,8 @@ import pytest
 import torch
 from _reference import possible_first_nonfinite_layers
 
+from hw_utils.testing import assert_int
+
 
 def scaled_identities(factor, width, depth, dtype=torch.float32):
     return [factor * torch.eye(width, dtype=dtype) for _ in range(depth)]
@@ -58,3 +60,15 @@ def test_first_nonfinite_layer_on_gaussian_networks(student):
         assert got in allowed, (
             f"first_nonfinite_layer for {what}: expected {' or '.join(map(str, sorted(allowed)))} "
             f"(float32 overflows there), got {got}")
+
+
+@pytest.mark.points(1)
+def test_first_nonfinite_layer_returns_a_python_int_or_none(student):
+    """The docstring asks for a Python int (not a tensor or a float), or None."""
+    for x, weights, expected, what in KNOWN[:4]:
+        got = student.first_nonfinite_layer(x, weights)
+        call = f"first_nonfinite_layer for {what}"
+        if expected is None:
+            assert got is None, f"{call}: expected None (every layer is finite), got {got!r:.100}"
+        else:
+            assert_int(got, call)  # its value: the tests above

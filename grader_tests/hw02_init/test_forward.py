@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from _reference import K_SE, forward_with_deterministic_weights, log_mean_square_after, relu
+from _reference import K_SE, forward_with_deterministic_weights, forward_with_randn_weights, log_mean_square_after, relu
 
-from hw_utils.checks import assert_close
+from hw_utils.testing import assert_close, assert_float
 
 
 def two_numbers(result, what):
@@ -40,6 +40,30 @@ def test_forward_stats_follows_the_recipe(student):
         want = forward_with_deterministic_weights(weight, act, depth, batch, width, seed)
         assert_close(got[0], want[0], "mean", rtol=1e-5, atol=1e-6, context=what)
         assert_close(got[1], want[1], "std", rtol=1e-5, atol=1e-6, context=what)
+
+
+@pytest.mark.points(1)
+def test_forward_stats_draws_a_new_weight_per_layer(student):
+    """With torch.randn as init_fn the draws are known as well: after torch.manual_seed(seed),
+    the inputs, then a new (width, width) matrix for every layer, applied as h @ W."""
+    for act_name, depth, width, batch, seed in [("tanh", 3, 6, 4, 0), ("sigmoid", 4, 5, 3, 2)]:
+        what = (f"forward_stats(torch.randn, torch.{act_name}, depth={depth}, width={width}, "
+                f"batch={batch}, seed={seed})")
+        got = two_numbers(student.forward_stats(student.torch.randn, getattr(student.torch, act_name),
+                                                depth=depth, width=width, batch=batch, seed=seed), what)
+        want = forward_with_randn_weights(getattr(torch, act_name), depth, batch, width, seed)
+        context = f"{what}: a new W = init_fn(width, width) for each layer"
+        assert_close(got[0], want[0], "mean", rtol=1e-5, atol=1e-6, context=context)
+        assert_close(got[1], want[1], "std", rtol=1e-5, atol=1e-6, context=context)
+
+
+@pytest.mark.points(1)
+def test_forward_stats_returns_two_python_floats(student):
+    what = "forward_stats(torch.eye, torch.tanh, depth=2, width=4, batch=3, seed=0)"
+    result = student.forward_stats(student.torch.eye, student.torch.tanh, depth=2, width=4, batch=3, seed=0)
+    assert isinstance(result, (tuple, list)) and len(result) == 2, f"{what} should return (mean, std), got {result!r:.100}"
+    assert_float(result[0], f"{what}: the mean")
+    assert_float(result[1], f"{what}: the std")
 
 
 def final_activations(student, init_name, activation, seed, width, depth, batch):

@@ -12,6 +12,8 @@ import pytest
 import torch
 from _reference import K_SE, normal_fraction_within, se_mean, se_proportion, se_variance
 
+from hw_utils.testing import type_name
+
 INITS = ["scaled_normal_init", "xavier_init", "kaiming_init"]
 
 
@@ -19,7 +21,7 @@ def draw(student, name, fan_in, fan_out):
     """Call the student's init; check tensor, shape and dtype; return float64 NumPy values."""
     w = getattr(student, name)(fan_in, fan_out)
     call = f"{name}({fan_in}, {fan_out})"
-    assert isinstance(w, torch.Tensor), f"{call} should return a torch.Tensor, got {type(w).__name__}"
+    assert isinstance(w, torch.Tensor), f"{call} should return a torch.Tensor, got {type_name(w)}"
     assert tuple(w.shape) == (fan_in, fan_out), \
         f"{call} should have shape (fan_in, fan_out) = {(fan_in, fan_out)}, got {tuple(w.shape)}"
     assert w.dtype == torch.float32, f"{call} should be float32, got {w.dtype}"
@@ -38,6 +40,17 @@ def check_mean_and_variance(w, variance, excess_kurtosis, call, formula):
         f"within {var_tol:.1e} ({K_SE:g} standard errors for {n} weights)")
 
 
+def check_normal(w, sigma, call, formula):
+    """A normal distribution puts 68.27% of its draws within one standard deviation of 0; a
+    uniform one with the same variance 57.7%."""
+    p = normal_fraction_within(1.0)
+    fraction = float(np.mean(np.abs(w) <= sigma))
+    tol = K_SE * se_proportion(p, w.size)
+    assert abs(fraction - p) <= tol, (
+        f"{call}: {fraction:.2%} of the weights lie within one standard deviation {formula} "
+        f"of 0; a normal distribution has {p:.2%} there (tolerance {tol:.2%})")
+
+
 @pytest.mark.public
 @pytest.mark.points(1)
 def test_init_shapes_and_dtype(student):
@@ -50,7 +63,9 @@ def test_init_shapes_and_dtype(student):
 def test_scaled_normal_init_statistics(student):
     for fan_in, fan_out in [(400, 300), (30, 5000)]:
         w = draw(student, "scaled_normal_init", fan_in, fan_out)
-        check_mean_and_variance(w, 1.0 / fan_in, 0.0, f"scaled_normal_init({fan_in}, {fan_out})", "1 / fan_in")
+        call = f"scaled_normal_init({fan_in}, {fan_out})"
+        check_mean_and_variance(w, 1.0 / fan_in, 0.0, call, "1 / fan_in")
+        check_normal(w, math.sqrt(1.0 / fan_in), call, "sqrt(1 / fan_in)")
 
 
 @pytest.mark.points(2)
@@ -99,19 +114,13 @@ def test_xavier_mean_and_variance(student):
 
 @pytest.mark.points(2)
 def test_kaiming_statistics(student):
-    """Mean 0, variance 2 / fan_in (not fan_out: the shapes are far from square), and normal:
-    68.27% within one standard deviation (a uniform with that variance has 57.7%)."""
+    """Mean 0, variance 2 / fan_in (not fan_out: the shapes are far from square), and normal."""
     for fan_in, fan_out in [(1000, 300), (64, 4000)]:
         w = draw(student, "kaiming_init", fan_in, fan_out)
         call = f"kaiming_init({fan_in}, {fan_out})"
         variance = 2.0 / fan_in
         check_mean_and_variance(w, variance, 0.0, call, "2 / fan_in")
-        p = normal_fraction_within(1.0)
-        fraction = float(np.mean(np.abs(w) <= math.sqrt(variance)))
-        tol = K_SE * se_proportion(p, w.size)
-        assert abs(fraction - p) <= tol, (
-            f"{call}: {fraction:.2%} of the weights lie within one standard deviation sqrt(2 / fan_in) "
-            f"of 0; a normal distribution has {p:.2%} there (tolerance {tol:.2%})")
+        check_normal(w, math.sqrt(variance), call, "sqrt(2 / fan_in)")
 
 
 @pytest.mark.points(1)
@@ -128,3 +137,21 @@ def test_inits_are_reproducible_with_torch_manual_seed(student):
             f"{name}: torch.manual_seed(7) then {name}(20, 30) twice gave different weights: use torch's global generator"
         assert not torch.equal(first, second), \
             f"{name}: two calls in a row gave the same weights: do not reseed inside the function"
+
+
+@pytest.mark.points(1)
+def test_init_entries_are_independent(student):
+    """i.i.d. entries: neighbouring entries along a column and along a row are uncorrelated.
+    For n independent pairs the correlation has standard error 1 / sqrt(n); a row or column
+    drawn once and repeated has correlation 1."""
+    for name in INITS:
+        fan_in, fan_out = 300, 200
+        w = draw(student, name, fan_in, fan_out)
+        mean_square = float(np.mean(w * w))
+        for direction, a, b in [("rows", w[:-1, :], w[1:, :]), ("columns", w[:, :-1], w[:, 1:])]:
+            correlation = float(np.mean(a * b)) / mean_square
+            tol = K_SE / math.sqrt(a.size)
+            assert abs(correlation) <= tol, (
+                f"{name}({fan_in}, {fan_out}): neighbouring {direction} of the weights have correlation "
+                f"{correlation:.3f}, expected 0 within {tol:.3f} ({K_SE:g} standard errors): draw every entry "
+                "independently")
