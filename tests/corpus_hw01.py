@@ -129,6 +129,9 @@ MUTANTS = [
     Mutant("default_hidden_layer_of_32", "train_mlp",
            "sizes = [X.shape[1], 64, int(y.max()) + 1]", "sizes = [X.shape[1], 32, int(y.max()) + 1]",
            ("test_numpy_mlp::test_trained_mlp_is_the_default_mlp",)),
+    Mutant("default_learning_rate_0_05", "train_mlp",
+           "lr=0.1, batch_size=32", "lr=0.05, batch_size=32",
+           ("test_numpy_mlp::test_trained_mlp_is_the_default_mlp",)),
     # Part D
     Mutant("nn_gradients_not_transposed_back", "mlp_gradients_nn",
            "m.weight.grad.detach().T.numpy()", "m.weight.grad.detach().numpy()",

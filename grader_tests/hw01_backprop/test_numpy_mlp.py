@@ -284,9 +284,13 @@ def trained_on_digits(student, seed):
     return model
 
 
+DEFAULTS = dict(sizes=[64, 64, 10], epochs=30, lr=0.1, batch_size=32)  # train_mlp's signature and docstring
+
+
 @pytest.mark.points(1)
 def test_trained_mlp_is_the_default_mlp(student, seed):
-    """By default train_mlp trains MLP([64, 64, 10]): one hidden layer of 64 ReLU units."""
+    """By default train_mlp trains MLP([64, 64, 10]) (one hidden layer of 64 ReLU units) for 30
+    epochs, lr 0.1, minibatches of 32: the same model as with those settings spelt out."""
     call = f"train_mlp(X_train, y_train, seed={seed}) on digits (64 pixels, 10 classes)"
     model = trained_on_digits(student, seed)
     assert type_name(model) == "MLP", f"{call} should return the trained MLP, got a {type_name(model)}"
@@ -295,6 +299,12 @@ def test_trained_mlp_is_the_default_mlp(student, seed):
         f"{call}: the default sizes [D, 64, y.max() + 1] give the layers ['Linear', 'ReLU', 'Linear'], got {names}")
     shapes = [tuple(np.shape(layer.W)) for layer in linear_layers(model)]
     assert shapes == [(64, 64), (64, 10)], f"{call}: expected weights of shapes [(64, 64), (64, 10)], got {shapes}"
+    X_train, _, y_train, _ = digits_split()
+    spelt_out = student.train_mlp(X_train, y_train, seed=seed, **DEFAULTS)
+    settings = ", ".join(f"{k}={v}" for k, v in DEFAULTS.items())
+    for i, (got, want) in enumerate(zip(linear_layers(model), linear_layers(spelt_out))):
+        assert_close(got.W, want.W, f"{call}: W of Linear layer {i}",
+                     context=f"the defaults should train the same model as {settings}")
 
 
 @pytest.mark.accuracy
