@@ -33,9 +33,9 @@ from .transport import ModuleSnapshot
 
 __all__ = [
     "DatasetMissing", "ModuleSnapshot", "Remote", "ScriptRun", "Student", "StudentError", "StudentTimeout",
-    "WorkerDied", "as_array", "assert_close", "assert_dtype", "assert_int", "assert_keys", "assert_shape",
-    "fail", "is_module", "load_arrays", "load_dataset", "load_tensors", "relative_error", "require_dataset",
-    "type_name",
+    "WorkerDied", "as_array", "assert_array", "assert_close", "assert_dtype", "assert_float", "assert_int",
+    "assert_keys", "assert_shape", "fail", "is_module", "load_arrays", "load_dataset", "load_tensors",
+    "relative_error", "require_dataset", "type_name",
 ]
 
 
