@@ -1,12 +1,10 @@
 """Trusted helpers, run in the grader: output sizes, the VGG-11 table, Part D's network
-rebuilt from its parameters, the data the tests train on, and parsers for a program's output."""
-
-import re
+rebuilt from its parameters, the data the tests train on (Part D's program: _program.py)."""
 
 import torch
 import torch.nn.functional as F
 
-from hw_utils.data import load_tensors
+from hw_utils.testing import load_tensors
 
 
 def output_size(w, k, p=0, s=1):
@@ -59,13 +57,15 @@ def mnist_net_parameter_count(c1, c2, k):
     return (k * k + 1) * c1 + (k * k * c1 + 1) * c2 + (c2 * s * s + 1) * 128 + 129 * 10
 
 
-def mnist_net_forward(params, x):
-    """Eval-mode log-probabilities of Net from its parameters (dropout is the identity)."""
-    p = {name: t.double() for name, t in params.items()}
-    h = F.relu(F.conv2d(x.double(), p["conv1.weight"], p["conv1.bias"]))
+def mnist_net_forward(params, x, training=False):
+    """Log-probabilities of Net from its parameters: in eval mode (dropout the identity, in float64),
+    or in training mode (float32, dropout drawn from torch's global generator where Net draws it)."""
+    dtype = torch.float32 if training else torch.float64
+    p = {name: t.to(dtype) for name, t in params.items()}
+    h = F.relu(F.conv2d(x.to(dtype), p["conv1.weight"], p["conv1.bias"]))
     h = F.relu(F.conv2d(h, p["conv2.weight"], p["conv2.bias"]))
-    h = F.max_pool2d(h, 2).flatten(start_dim=1)
-    h = F.relu(F.linear(h, p["fc1.weight"], p["fc1.bias"]))
+    h = F.dropout(F.max_pool2d(h, 2), 0.25, training).flatten(start_dim=1)
+    h = F.dropout(F.relu(F.linear(h, p["fc1.weight"], p["fc1.bias"])), 0.5, training)
     return F.log_softmax(F.linear(h, p["fc2.weight"], p["fc2.bias"]), dim=1)
 
 
@@ -88,40 +88,3 @@ def svhn_test_tensors(dataset):
     X = torch.from_numpy(dataset.data).float().div_(255)
     X.sub_(torch.tensor(SVHN_MEAN).view(1, 3, 1, 1)).div_(torch.tensor(SVHN_STD).view(1, 3, 1, 1))
     return X, torch.from_numpy(dataset.labels).long()
-
-
-# --- reading a program's output -----------------------------------------------------------
-
-TEST_LINE = re.compile(r"Test set: Average loss: (\S+), Accuracy: (\d+)/(\d+) \(([\d.]+)%\)")
-PARAMETERS_LINE = re.compile(r"Parameters: ([\d,]+)")
-
-
-def epoch_results(output):
-    """[(correct, total), ...] from every "Test set: ..." line, in order."""
-    return [(int(m.group(2)), int(m.group(3))) for m in TEST_LINE.finditer(output)]
-
-
-def parameters_printed(output):
-    m = PARAMETERS_LINE.search(output)
-    return None if m is None else int(m.group(1).replace(",", ""))
-
-
-def help_entries(help_text):
-    """{option: its whole help entry, whitespace collapsed} from argparse's -h output."""
-    entries, keys = {}, []
-    for line in help_text.splitlines():
-        stripped = line.strip()
-        if re.match(r"^ {1,4}-", line):  # an entry's first line: "  --lr LR    learning rate ..."
-            keys = re.findall(r"(?<![\w-])--?[\w-]+", stripped.split("  ")[0])
-            for key in keys:
-                entries[key] = stripped
-        elif keys and line.startswith("    ") and stripped:  # its help text, wrapped
-            for key in keys:
-                entries[key] += " " + stripped
-        else:
-            keys = []
-    return {key: " ".join(text.split()) for key, text in entries.items()}
-
-
-def tail(text, lines=15):
-    return "\n".join(text.strip().splitlines()[-lines:])

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from _reference import output_size
 
+from hw_utils.testing import assert_array, assert_int
+
 # (input width, filter width, padding, stride): exact fits, rounding down, "same" padding, AlexNet's conv1.
 SIZE_CASES = [(7, 3, 0, 1), (7, 3, 0, 2), (7, 3, 0, 3), (7, 3, 1, 1), (224, 3, 1, 1), (224, 2, 0, 2),
               (225, 2, 0, 2), (28, 5, 0, 1), (32, 5, 2, 1), (10, 4, 1, 3), (227, 11, 0, 4), (13, 3, 1, 2),
@@ -20,8 +22,8 @@ def torch_conv(x, w, b, stride, padding):
 def check_conv(student, x, w, b, stride, padding, what):
     want = torch_conv(x, w, b, stride, padding)
     got = student.conv2d_naive(x, w, b, stride=stride, padding=padding)
-    got = np.asarray(got.numpy() if hasattr(got, "numpy") else got, dtype=np.float64)
-    assert got.shape == want.shape, f"conv2d_naive on {what}: expected output shape {want.shape}, got {got.shape}"
+    # The docstring: a NumPy array, float64 for float64 inputs (not a tensor, not float32).
+    assert_array(got, np.float64, want.shape, f"conv2d_naive on {what} (float64 inputs)")
     err = np.abs(got - want).max() / max(1e-300, np.abs(want).max())
     assert err < 1e-10, (
         f"conv2d_naive on {what}: relative error {err:.3g} against torch.nn.functional.conv2d "
@@ -33,8 +35,7 @@ def test_conv_output_size(student):
     for w, k, p, s in SIZE_CASES:
         got = student.conv_output_size(w, k, p, s)
         want = output_size(w, k, p, s)
-        assert isinstance(got, int) and not isinstance(got, bool), \
-            f"conv_output_size({w}, {k}, {p}, {s}) should return an int, got {type(got).__name__} {got!r}"
+        assert_int(got, f"conv_output_size({w}, {k}, {p}, {s})")
         assert got == want, f"conv_output_size(w={w}, k={k}, p={p}, s={s}): expected floor(({w} - {k} + 2*{p}) / {s}) + 1 = {want}, got {got}"
 
 

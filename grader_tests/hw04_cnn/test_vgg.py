@@ -6,6 +6,8 @@ import torch
 import torchvision
 from _reference import vgg11_summary
 
+from hw_utils.testing import assert_int, type_name
+
 CONFIGS = [
     {"input_size": 100},  # pools round down: 100 -> 50 -> 25 -> 12 -> 6 -> 3
     {"input_size": 64, "num_classes": 10},
@@ -29,6 +31,14 @@ def student_table(student, config):
     return table
 
 
+def check_row_types(config, i, name, shape, params):
+    """The docstring: shape a tuple of ints, params an int (a float 7.0 or 1792.0 is not)."""
+    where = f"{call(config)} row {i} ({name!r})"
+    assert isinstance(shape, tuple) and all(isinstance(d, int) and not isinstance(d, bool) for d in shape), \
+        f"{where}: shape should be a tuple of ints, got {type_name(shape)} {shape!r:.80}"
+    assert_int(params, f"{where}: params")
+
+
 def torchvision_vgg11():
     """torchvision's VGG-11 on the meta device: shapes and parameter counts without the memory."""
     with torch.device("meta"):
@@ -42,6 +52,11 @@ def torchvision_vgg11():
               if isinstance(m, (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.Linear))]
     fc_shapes = [(m.out_features,) for m in model.classifier if isinstance(m, torch.nn.Linear)]
     return shapes + fc_shapes, params, sum(p.numel() for p in model.parameters())
+
+
+def row_name(kind, shape):
+    """The docstring's names: "INPUT", "CONV3-<filters>", "POOL2", "FC-<outputs>"."""
+    return {"INPUT": "INPUT", "CONV": f"CONV3-{shape[0]}", "POOL": "POOL2", "FC": f"FC-{shape[0]}"}[kind]
 
 
 @pytest.mark.points(2)
@@ -66,11 +81,14 @@ def test_vgg11_rows_for_other_configurations(student):
         rows = list(student_table(student, config)["rows"])
         want, _, _ = vgg11_summary(**config)
         assert len(rows) == len(want), f"{call(config)}: expected {len(want)} rows, got {len(rows)}"
-        for i, ((name, shape, _), (kind, want_shape, _)) in enumerate(zip(rows, want)):
-            assert str(name).upper().startswith(kind), \
-                f"{call(config)} row {i}: expected a {kind} row (INPUT, CONV3-.., POOL2, FC-..), got {name!r}"
-            assert tuple(shape) == want_shape, \
-                f"{call(config)} row {i} ({name}): expected output shape {want_shape}, got {tuple(shape)}"
+        for i, ((name, shape, params), (kind, want_shape, _)) in enumerate(zip(rows, want)):
+            want_name = row_name(kind, want_shape)
+            assert name == want_name, (
+                f"{call(config)} row {i}: expected the name {want_name!r} (INPUT, CONV3-<filters>, POOL2, "
+                f"FC-<outputs>), got {name!r}")
+            check_row_types(config, i, name, shape, params)
+            assert shape == want_shape, \
+                f"{call(config)} row {i} ({name}): expected output shape {want_shape}, got {shape}"
 
 
 @pytest.mark.points(2)
@@ -80,6 +98,7 @@ def test_vgg11_parameters_for_other_configurations(student):
         want_rows, want_total, _ = vgg11_summary(**config)
         for i, ((name, _, count), (_, _, want)) in enumerate(zip(table["rows"], want_rows)):
             assert count == want, f"{call(config)} row {i} ({name}): expected {want:,} parameters, got {count}"
+        assert_int(table["total"], f"{call(config)}['total']")
         assert table["total"] == want_total, \
             f"{call(config)}['total']: expected {want_total:,} parameters (classic VGG: the first FC layer " \
             f"has C * (H/32) * (W/32) inputs, pools rounding down), got {table['total']}"
