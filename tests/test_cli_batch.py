@@ -134,7 +134,8 @@ def test_a_machine_that_cannot_confine_is_refused_unless_allowed(submitted, tmp_
     assert hw_grade(submitted, out, "--jobs", "1", "--allow-unconfined") == 0
     feedback = (out / "reference" / HW / "feedback.txt").read_text()
     assert "could not fully confine student code (missing: files hidden, tcp blocked)" in feedback
-    assert json.loads((out / "reference" / HW / "results.json").read_text())["score"] == 40
+    results = json.loads((out / "reference" / HW / "results.json").read_text())
+    assert results["score"] == results["max_score"] > 0
 
 
 def test_this_machine_confines_fully():
