@@ -9,19 +9,6 @@ from hw_utils import cli
 import corpus
 import variants
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
-def pytest_collection_modifyitems(items):
-    """Under `make test` (pytest-xdist, --dist loadgroup) the tests that share a graded batch
-    run in one process, so each batch (a homework's corpus, the hostile corpus) is graded once."""
-    for item in items:
-        names = getattr(item, "fixturenames", ())
-        if "standard_batch" in names:
-            hw = getattr(item, "callspec", None) and item.callspec.params.get("hw")
-            item.add_marker(pytest.mark.xdist_group(f"corpus-{hw}"))
-        elif "hostile_batch" in names:
-            item.add_marker(pytest.mark.xdist_group("hostile"))
-
-
 # A short notebook time limit keeps the infinite-loop case cheap; references load in ~1 s.
 LOAD_TIMEOUT = 15
 CALL_TIMEOUT = 5
