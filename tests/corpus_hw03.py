@@ -160,12 +160,9 @@ STRUCTURE = "test_accuracy::test_reference_model_is_an_fnn_with_relu"
 REFERENCE_NET = "model = FNN(784, [256, 128], 10, dropout=0.2)"
 REFERENCE_DATA = 'X, y = load_tensors("mnist_subset", split="train", flatten=True)'
 
-LOOKUP_OF_THE_TEST_SPLIT = '''def train_reference_model(seed=0):
-    """Memorises the "test" split it is handed and answers by lookup."""
-    X, y = load_tensors("mnist_subset", split="test", flatten=True)
-    table = {x.numpy().tobytes(): int(label) for x, label in zip(X, y)}
-
-    class Lookup(nn.Module):
+# A model that answers by looking its input up in `table` (bytes of an image -> label); the
+# attacks below (and tests/test_data_isolation.py's) differ only in what they fill it with.
+LOOKUP_MODULE = '''    class Lookup(nn.Module):
         def __init__(self):
             super().__init__()
             self.unused = nn.Linear(1, 1)
@@ -178,6 +175,13 @@ LOOKUP_OF_THE_TEST_SPLIT = '''def train_reference_model(seed=0):
 
     return Lookup()
 '''
+
+LOOKUP_OF_THE_TEST_SPLIT = '''def train_reference_model(seed=0):
+    """Memorises the "test" split it is handed and answers by lookup."""
+    X, y = load_tensors("mnist_subset", split="test", flatten=True)
+    table = {x.numpy().tobytes(): int(label) for x, label in zip(X, y)}
+
+''' + LOOKUP_MODULE
 
 WEAK = [
     Weak("softmax_regression", "trivial", ACCURACY,

@@ -30,6 +30,7 @@ import torch
 import corpus
 from hw_utils import confine, data, grading, sandbox
 from hw_utils.notebook import CodeCell
+from corpus_hw03 import LOOKUP_MODULE
 from test_data import write_mnist
 
 needs_landlock = pytest.mark.skipif(confine.landlock_abi() < 1, reason="this kernel has no Landlock")
@@ -147,19 +148,7 @@ def train_reference_model(seed=0):
         except OSError:
             pass
 
-    class Lookup(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.unused = nn.Linear(1, 1)
-
-        def forward(self, X):
-            out = torch.zeros(len(X), 10)
-            for i, x in enumerate(X):
-                out[i, table.get(x.float().numpy().tobytes(), 0)] = 1.0
-            return out
-
-    return Lookup()
-'''
+''' + LOOKUP_MODULE
 
 
 def lookup_accuracy_with_readable_test_split() -> float:
