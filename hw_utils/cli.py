@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from . import classroom, course, grading, release, results, samples, sandbox
+from . import classroom, course, gradescope, grading, release, results, samples, sandbox
 from .results import GRADER_FAILURE, REFUSED, Grade
 
 
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=course.AUTOGRADED)
 
     commands.add_parser("demo", help="release, then grade sample submissions of every homework")
+    gradescope.add_parser(commands)
 
     args = parser.parse_args(argv)
     if args.command == "release":
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_summary(args.homework, args.out)
     if args.command == "demo":
         return cmd_demo()
+    if args.command == "gradescope":
+        return gradescope.cmd_gradescope(args)
     return 2
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import math
 import os
+import re
 import sys
 import time
 import zlib
@@ -37,6 +39,21 @@ MARKERS = {
 # Markers that take one positive number, and what it is.
 _NUMBER_MARKERS = {"points": "the points the test is worth", "call_timeout": "seconds"}
 _LOAD_PROBLEMS = pytest.StashKey[str]()  # what grade() reports from the session
+# Markers a student may read as tags of a test (Gradescope shows them; `public` also sets visibility).
+TAG_MARKERS = ("public", "accuracy", "gpu")
+
+
+@dataclasses.dataclass(frozen=True)
+class Label:
+    """What a student reads about a test, decided at collection from the whole homework's tests."""
+
+    title: str  # "Part A: neuron backward parameters", unique within the homework
+    number: str  # "1.3": the part's rank, then the test's place in its file
+    tags: tuple[str, ...]  # the file's part, and the TAG_MARKERS it carries
+    description: str  # the first paragraph of the test's docstring, on one line
+
+
+_LABEL = pytest.StashKey[Label]()
 
 
 # --------------------------------------------------------------------------- the plugin
@@ -62,11 +79,14 @@ def pytest_configure(config):
     config.pluginmanager.register(_SubmissionSession(config), "hw-submission")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k deselects: numbers do not depend on the selection
 def pytest_collection_modifyitems(config, items):
     problems = [problem for item in items for problem in marker_problems(item)]
     if problems:
         # The instructor's mistake, found before any student code runs: no test is graded.
         raise pytest.UsageError("\n".join(problems))
+    for item, label in zip(items, labels(items)):
+        item.stash[_LABEL] = label
     if course.gpu_tier():
         return
     skip = pytest.mark.skip(reason="gpu tier: needs CUDA (runs on GPU runners)")
@@ -91,6 +111,55 @@ def marker_problems(item) -> list[str]:
             problems.append(f"{item.nodeid}: @pytest.mark.{name}({written}) is not valid: "
                             f"give {meaning} as one positive number, e.g. @pytest.mark.{name}(2)")
     return problems
+
+
+def labels(items) -> list[Label]:
+    """Each item's Label: files ordered by the part their docstring names ("Part B: ..."), then
+    by name; tests numbered in file order; titles made unique by the file's name if need be."""
+    parts: dict[str, str] = {}
+    for item in items:
+        parts.setdefault(str(item.fspath), _part_of(item))
+    rank = {f: i for i, f in enumerate(sorted(parts, key=lambda f: (_part_letter(parts[f]), f)), 1)}
+    place: dict[str, int] = {}
+    found = []
+    for item in items:
+        file = str(item.fspath)
+        place[file] = place.get(file, 0) + 1
+        part = parts[file]
+        marks = tuple(m for m in TAG_MARKERS if item.get_closest_marker(m))
+        found.append(Label(_title(item, part), f"{rank[file]}.{place[file]}",
+                           ((part,) if part else ()) + marks, _first_paragraph(getattr(item, "obj", None))))
+    seen: dict[str, int] = {}
+    for label in found:
+        seen[label.title] = seen.get(label.title, 0) + 1
+    return [dataclasses.replace(label, title=f"{label.title} ({Path(item.fspath).stem.removeprefix('test_')})")
+            if seen[label.title] > 1 else label for item, label in zip(items, found)]
+
+
+def _part_of(item) -> str:
+    """"Part A" from a test file whose docstring starts "Part A: ..."; "" when it names none."""
+    module = getattr(item, "module", None)
+    first = (getattr(module, "__doc__", None) or "").strip().split(":", 1)[0]
+    return first if re.match(r"Parts? [A-Z]\b", first) and len(first) <= 40 else ""
+
+
+def _part_letter(part: str) -> str:
+    match = re.match(r"Parts? ([A-Z])", part)
+    return match[1] if match else "~"  # files without a part come last
+
+
+def _title(item, part: str) -> str:
+    """test_neuron_backward[relu] in a "Part A" file -> "Part A: neuron backward (relu)"."""
+    words = getattr(item, "originalname", item.name).removeprefix("test_").replace("_", " ").strip()
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        words += f" ({callspec.id})"
+    return f"{part}: {words}" if part else words[:1].upper() + words[1:]
+
+
+def _first_paragraph(function) -> str:
+    doc = inspect.getdoc(function) if function is not None else None
+    return " ".join((doc or "").split("\n\n", 1)[0].split())
 
 
 def _positive_number(value) -> bool:
@@ -242,6 +311,7 @@ class _Collector:
         report = outcome.get_result()
         report.hw_points = _points(item)
         report.hw_public = item.get_closest_marker("public") is not None
+        report.hw_label = item.stash.get(_LABEL, None)
         if call.excinfo is not None:
             report.hw_message = _message(call.excinfo.value)
 
@@ -250,16 +320,19 @@ class _Collector:
         points = getattr(report, "hw_points", 1.0)
         public = getattr(report, "hw_public", False)
         measured = _measured(report)
+        label = getattr(report, "hw_label", None)
+        shown = dataclasses.asdict(label) if label else {}
         if report.when == "call" and report.passed:
-            self.results.append(TestResult(name, points, points, "passed", _measured_text(report), public, measured))
+            self.results.append(TestResult(name, points, points, "passed", _measured_text(report), public,
+                                           measured, **shown))
         elif report.failed:
             message = getattr(report, "hw_message", "") or "failed"
             if report.when == "teardown" and self.results and self.results[-1].name == name:
                 return  # the verdict on the test itself stands
-            self.results.append(TestResult(name, points, 0.0, "failed", message, public, measured))
+            self.results.append(TestResult(name, points, 0.0, "failed", message, public, measured, **shown))
         elif report.skipped and report.when in ("setup", "call"):
             reason = report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else "skipped"
-            self.results.append(TestResult(name, points, 0.0, "skipped", reason, public))
+            self.results.append(TestResult(name, points, 0.0, "skipped", reason, public, **shown))
 
 
 def _measured(report) -> dict:

@@ -1,10 +1,12 @@
 """What grading produces, and reading it back: Grade, results.json, feedback.txt.
 
 results.json follows Gradescope's autograder schema (score, max_score, execution_time,
-output, tests[] with name/score/max_score/status/output/visibility), so the same file
-serves Gradescope, GitHub Classroom logs and our own summaries. `write` writes it (and the
-student's feedback.txt) for one Grade; `read_result` reads one back, treating it as a file
-that may be damaged: whatever it holds becomes a result or a reason why there is none.
+output, tests[] with name/number/tags/score/max_score/status/output/visibility/extra_data),
+so the same file serves Gradescope, GitHub Classroom logs and our own summaries. A test's
+`name` is what students read ("Part A: neuron forward"); its pytest id ("test_neuron::
+test_neuron_forward"), which the kit's own readers key on, is `extra_data.id`. `write` writes
+it (and the student's feedback.txt) for one Grade; `read_result` reads one back, treating it
+as a file that may be damaged: whatever it holds becomes a result or a reason why there is none.
 """
 
 from __future__ import annotations
@@ -22,16 +24,38 @@ from typing import NamedTuple
 GRADER_FAILURE = "grader failure"  # the grader broke: not the student's fault, a re-run retries
 REFUSED = "refused"                # the submission is a symlink, a fifo, ...: not read at all
 
+# Gradescope's visibilities. Public tests (the `public` marker) are always "visible"; the
+# hidden tests get the one chosen (`hw gradescope --hidden-tests`; `hw grade` shows them).
+# "after_due_date" also hides the total score from students until the due date.
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+
 
 @dataclass
 class TestResult:
-    name: str
+    name: str  # the pytest id, file::test[params]: what the kit's own readers key on
     max_score: float
     score: float
     status: str  # "passed" | "failed" | "skipped"
     output: str
     public: bool
     measured: dict = field(default_factory=dict)  # what the test measured (e.g. accuracy), by name
+    # What students read (grading.Label): a title unique within the homework, Gradescope's
+    # number and tags, the first paragraph of the test's docstring.
+    title: str = ""
+    number: str = ""
+    tags: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        return self.title or self.name
+
+    @property
+    def shown_output(self) -> str:
+        """The output, and for a failed test what it checks (its docstring), when it says."""
+        if self.status == "failed" and self.description:
+            return f"{self.output}\n\nWhat this test checks: {self.description}"
+        return self.output
 
 
 @dataclass
@@ -64,31 +88,53 @@ def not_graded(hw: str, submission: str | Path, kind: str, message: str) -> Grad
 # --------------------------------------------------------------------------- writing
 
 
-def results_json(grade: Grade) -> dict:
+def results_json(grade: Grade, hidden_tests: str = "visible") -> dict:
+    """Gradescope's results.json for grade; hidden_tests is the visibility of tests that are
+    not `public` (one of VISIBILITIES). Tests come in the order of their numbers."""
+    if hidden_tests not in VISIBILITIES:
+        raise ValueError(f"unknown visibility {hidden_tests!r}: one of {', '.join(VISIBILITIES)}")
     return {
         "score": round(grade.score, 4),
         "max_score": round(grade.max_score, 4),
         "execution_time": round(grade.execution_time, 2),
         "output": _overall_output(grade),
+        # Plain text everywhere: the default for the top-level output renders HTML, and the
+        # text here quotes what a submission printed or raised.
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [_test_json(t) for t in grade.tests],
+        "tests": [_test_json(t, hidden_tests) for t in sorted(grade.tests, key=_number_order)],
     }
 
 
-def _test_json(t: TestResult) -> dict:
+def _number_order(t: TestResult) -> tuple:
+    """"1.10" after "1.9"; tests without a number (a grader failure's row) keep their place, first."""
+    parts = t.number.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+
+
+def _test_json(t: TestResult, hidden_tests: str) -> dict:
+    shown = {"name": t.shown_name}
+    if t.number:
+        shown["number"] = t.number
+    if t.tags:
+        shown["tags"] = list(t.tags)
+    # A row that says why there is no grade is always shown, like the public checks.
+    visible = t.public or t.name in (GRADER_FAILURE, REFUSED)
+    rest = {"visibility": "visible" if visible else hidden_tests, "extra_data": {"id": t.name}}
     if t.status == "skipped":
         # Worth nothing here (e.g. the gpu tier on a cpu runner); `status` is optional in
         # Gradescope's schema and left out, so the test is shown neither green nor red.
-        return {"name": t.name, "score": 0.0, "max_score": 0.0,
-                "output": f"skipped: {t.output}", "visibility": "visible"}
+        return {**shown, "score": 0.0, "max_score": 0.0, "output": f"skipped: {t.output}", **rest}
     return {
-        "name": t.name,
+        **shown,
         "score": t.score,
         "max_score": t.max_score,
         "status": "passed" if t.status == "passed" else "failed",
-        "output": t.output,
-        "visibility": "visible",
+        "output": t.shown_output,
+        **rest,
     }
 
 
@@ -102,19 +148,20 @@ def feedback_text(grade: Grade) -> str:
     if grade.load_problems:
         lines += ["While your notebook ran (later cells still ran after a problem):",
                   _indent(grade.load_problems), ""]
-    for t in grade.tests:
+    for t in sorted(grade.tests, key=_number_order):
         mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}[t.status]
-        lines.append(f"[{mark}] {t.name} ({t.score:g}/{t.max_score:g})")
-        if t.output:  # why it failed, or what a passed test measured (an accuracy)
-            lines.append(_indent(t.output))
+        number = f"{t.number} " if t.number else ""
+        lines.append(f"[{mark}] {number}{t.shown_name} ({t.score:g}/{t.max_score:g})")
+        if t.shown_output:  # why it failed, or what a passed test measured (an accuracy)
+            lines.append(_indent(t.shown_output))
     return "\n".join(lines) + "\n"
 
 
-def write(grade: Grade, out_dir: Path) -> Path:
+def write(grade: Grade, out_dir: Path, hidden_tests: str = "visible") -> Path:
     """Write results.json and feedback.txt atomically into out_dir; return results.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / "results.json"
-    atomic_write(results, json.dumps(results_json(grade), indent=2) + "\n")
+    atomic_write(results, json.dumps(results_json(grade, hidden_tests), indent=2) + "\n")
     atomic_write(out_dir / "feedback.txt", feedback_text(grade))
     return results
 
@@ -187,16 +234,16 @@ def read_result(student: str, path: Path) -> StudentResult:
     """One student's results.json as written by `write`; a damaged one is a row saying why."""
     try:
         data = json.loads(path.read_bytes())
-        tests = {_name(t["name"]): _test_score(t) for t in data["tests"]}
+        tests = {result_id(t): _test_score(t) for t in data["tests"]}
         result = StudentResult(student, _number(data["score"]), _number(data["max_score"]), tests)
-        reasons = [t for t in data["tests"] if t["name"] in (GRADER_FAILURE, REFUSED)]
+        reasons = [t for t in data["tests"] if result_id(t) in (GRADER_FAILURE, REFUSED)]
     except FileNotFoundError:
         return StudentResult(student, error="results.json is missing", state="unreadable")
     except (OSError, ValueError, KeyError, TypeError) as err:
         return StudentResult(student, error=f"unreadable results.json: {type(err).__name__}: {err}",
                              state="unreadable")
     if reasons:  # a 0 here is no score: say why instead
-        result.state, result.error = reasons[0]["name"], str(reasons[0].get("output", ""))
+        result.state, result.error = result_id(reasons[0]), str(reasons[0].get("output", ""))
     return result
 
 
@@ -204,9 +251,13 @@ def _test_score(t: dict) -> TestScore:
     return TestScore(_number(t["score"]), _number(t["max_score"]), str(t.get("status", "skipped")))
 
 
-def _name(x) -> str:
+def result_id(t: dict) -> str:
+    """A results.json test's pytest id: extra_data.id, or its name in files written before names
+    were made for students (and in hand-written ones)."""
+    extra = t.get("extra_data")
+    x = extra.get("id", t["name"]) if isinstance(extra, dict) else t["name"]
     if not isinstance(x, str):
-        raise TypeError(f"a test name must be a string, not {x!r}")
+        raise TypeError(f"a test id must be a string, not {x!r}")
     return x
 
 

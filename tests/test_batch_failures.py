@@ -23,6 +23,7 @@ import psutil
 import pytest
 
 from hw_utils import classroom, cli
+from hw_utils import results as results_module  # results() below reads one student's file
 
 import corpus
 
@@ -72,7 +73,7 @@ def scores_csv(out: Path) -> dict[str, dict]:
 def assert_real_grade(out: Path, student: str):
     """Graded for real: the reference gets full marks, a mutant fails exactly its tests."""
     data = results(out, student)
-    statuses = {t["name"]: t.get("status", "skipped") for t in data["tests"]}
+    statuses = {results_module.result_id(t): t.get("status", "skipped") for t in data["tests"]}
     assert classroom.GRADER_FAILURE not in statuses and data["max_score"] > 0, data
     if student == "reference":
         assert data["score"] == data["max_score"], data

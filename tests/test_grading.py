@@ -83,8 +83,51 @@ def test_points_score_what_passes_and_skips_are_worth_nothing(hidden):
     assert [name for name, t in tests.items() if t.public] == ["test_public"]
     assert grade.tests[0].name == "test_hidden::test_default"  # file::test, never a path
     assert results.results_json(grade)["tests"][4] == {
-        "name": "test_hidden::test_skipped", "score": 0.0, "max_score": 0.0,
-        "output": "skipped: needs the full dataset", "visibility": "visible"}
+        "name": "Skipped", "number": "1.5", "score": 0.0, "max_score": 0.0,
+        "output": "skipped: needs the full dataset", "visibility": "visible",
+        "extra_data": {"id": "test_hidden::test_skipped"}}
+
+
+LABELS = '''"""Part B: what students read about each test."""
+import pytest
+
+def test_first():
+    """Checks the first
+    thing.
+
+    More detail that is not part of the description."""
+    assert False, "no"
+
+@pytest.mark.public
+@pytest.mark.accuracy
+def test_second_thing():
+    pass
+
+@pytest.mark.parametrize("kind", ["relu", "tanh"])
+def test_layer(kind):
+    pass
+'''
+
+
+def test_tests_get_readable_names_numbers_tags_and_visibility(hidden):
+    data = results.results_json(hidden(LABELS), hidden_tests="after_due_date")
+    assert [(t["number"], t["name"], t["tags"], t["visibility"], t["extra_data"]["id"]) for t in data["tests"]] == [
+        ("1.1", "Part B: first", ["Part B"], "after_due_date", "test_hidden::test_first"),
+        ("1.2", "Part B: second thing", ["Part B", "public", "accuracy"], "visible", "test_hidden::test_second_thing"),
+        ("1.3", "Part B: layer (relu)", ["Part B"], "after_due_date", "test_hidden::test_layer[relu]"),
+        ("1.4", "Part B: layer (tanh)", ["Part B"], "after_due_date", "test_hidden::test_layer[tanh]"),
+    ]
+    # A failed test says what it checks, from its docstring's first paragraph only.
+    assert data["tests"][0]["output"] == "AssertionError: no\n\nWhat this test checks: Checks the first thing."
+    assert data["tests"][1]["output"] == ""  # passed: nothing to explain
+    # Numbered before -k deselects: a test keeps its number in any selection.
+    assert [t.number for t in hidden(LABELS, None, "-k", "layer").tests] == ["1.3", "1.4"]
+
+
+def test_titles_that_collide_are_told_apart_by_their_file(hidden, pytester):
+    pytester.path.joinpath(HW, "test_other.py").write_text('"""Part A: another file."""\ndef test_first():\n    pass\n')
+    titles = [t.title for t in hidden(LABELS.replace("Part B", "Part A")).tests]
+    assert titles[0] == "Part A: first (hidden)" and "Part A: first (other)" in titles
 
 
 GPU = """

@@ -7,7 +7,7 @@ import pytest
 
 import corpus
 
-GRADESCOPE_TEST_KEYS = {"name", "score", "max_score", "status", "output", "visibility"}
+GRADESCOPE_TEST_KEYS = {"name", "number", "tags", "score", "max_score", "status", "output", "visibility", "extra_data"}
 
 
 
@@ -15,6 +15,8 @@ def test_results_json_follows_gradescope_schema(standard_batch, hostile_batch):
     for name, data in {**standard_batch(corpus.HW).results, **hostile_batch.results}.items():
         assert {"score", "max_score", "execution_time", "tests"} <= set(data), name
         assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+        names = [test["name"] for test in data["tests"]]
+        assert len(set(names)) == len(names), f"{name}: two tests share a name on Gradescope"
         for test in data["tests"]:
             assert set(test) == GRADESCOPE_TEST_KEYS, (name, test)
             assert test["status"] in ("passed", "failed")
