@@ -163,6 +163,37 @@ def test_hw_gradescope_command(tmp_path, capsys):
     assert not (tmp_path / "x").exists() or not list((tmp_path / "x").iterdir())
 
 
+LABELS = """
+import json, sys
+import pytest
+from hw_utils import course, grading
+
+class Labels:
+    def pytest_collection_finish(self, session):
+        self.found = [item.stash[grading._LABEL] for item in session.items]
+
+found = {}
+for hw in course.graded_homeworks():
+    labels, saved = Labels(), list(sys.path)
+    pytest.main([str(course.hidden_tests(hw)), "-p", "hw_utils.grading", "-c", str(course.GRADER_INI),
+                 "--collect-only", "-p", "no:terminal"], plugins=[labels])
+    grading._forget_test_modules(saved, course.hidden_tests(hw))  # each homework has a test_forward
+    found[hw] = [(label.title, label.number) for label in labels.found]
+print(json.dumps(found))
+"""
+
+
+def test_names_and_numbers_are_unique_within_each_homework():
+    """Gradescope shows the tests side by side: two of one name (or number) cannot be told apart."""
+    done = subprocess.run([sys.executable, "-c", LABELS], capture_output=True, text=True, timeout=300)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(found) == course.graded_homeworks() and all(found.values()), done.stderr
+    for hw, labels in found.items():
+        for i, what in enumerate(("name", "number")):
+            values = [label[i] for label in labels]
+            assert len(set(values)) == len(values), f"{hw}: a {what} used twice: {sorted(values)}"
+
+
 # --------------------------------------------------------------------------- run end to end
 
 
