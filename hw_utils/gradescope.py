@@ -227,6 +227,8 @@ def grade_upload(hw: str, root: Path) -> Grade:
     # with names and earlier results, the results folder) stays out of the worker's reach.
     args = (f"--hide={root}",)
     gaps = sandbox.confinement_gaps()
+    if any(gap.startswith("no worker could start") for gap in gaps):
+        raise RuntimeError(gaps[0])  # every test would fail for a reason that is not the student's
     if gaps:
         # Each submission has a container of its own: what an unconfined submission can reach
         # is this container (its own grade, the hidden tests in it), never another student's.

@@ -53,7 +53,7 @@ class Label:
     description: str  # the first paragraph of the test's docstring, on one line
 
 
-_LABEL = pytest.StashKey[Label]()
+LABEL = pytest.StashKey[Label]()  # item.stash[LABEL]: each collected hidden test's Label
 
 
 # --------------------------------------------------------------------------- the plugin
@@ -86,7 +86,7 @@ def pytest_collection_modifyitems(config, items):
         # The instructor's mistake, found before any student code runs: no test is graded.
         raise pytest.UsageError("\n".join(problems))
     for item, label in zip(items, labels(items)):
-        item.stash[_LABEL] = label
+        item.stash[LABEL] = label
     if course.gpu_tier():
         return
     skip = pytest.mark.skip(reason="gpu tier: needs CUDA (runs on GPU runners)")
@@ -311,7 +311,7 @@ class _Collector:
         report = outcome.get_result()
         report.hw_points = _points(item)
         report.hw_public = item.get_closest_marker("public") is not None
-        report.hw_label = item.stash.get(_LABEL, None)
+        report.hw_label = item.stash.get(LABEL, None)
         if call.excinfo is not None:
             report.hw_message = _message(call.excinfo.value)
 

@@ -170,7 +170,7 @@ from hw_utils import course, grading
 
 class Labels:
     def pytest_collection_finish(self, session):
-        self.found = [item.stash[grading._LABEL] for item in session.items]
+        self.found = [item.stash[grading.LABEL] for item in session.items]
 
 found = {}
 for hw in course.graded_homeworks():
@@ -262,3 +262,15 @@ def test_a_python_that_cannot_start_still_leaves_a_results_json(built, tmp_path)
     [test] = data["tests"]
     assert test["extra_data"]["id"] == results.GRADER_FAILURE and "not your fault" in test["output"]
     assert results.read_result("s", tmp_path / "results" / "results.json").state == results.GRADER_FAILURE
+
+
+def test_a_worker_that_cannot_start_is_a_grader_failure_not_a_zero(tmp_path, monkeypatch):
+    """Where no worker starts, every test would fail for a reason that is not the student's."""
+    (tmp_path / "submission").mkdir()
+    shutil.copy(course.source_notebook(HW), tmp_path / "submission" / "hw.ipynb")
+    monkeypatch.setattr(sandbox, "confinement_gaps", lambda: ["no worker could start: out of memory"])
+    assert gradescope.run(HW, "visible", tmp_path) == 0
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    check_schema(data)
+    [test] = data["tests"]
+    assert test["extra_data"]["id"] == results.GRADER_FAILURE and "out of memory" in test["output"]
