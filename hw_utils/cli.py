@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=course.AUTOGRADED)
 
     commands.add_parser("demo", help="release, then grade sample submissions of every homework")
+    p = commands.add_parser("samples", help="write reference, blank and partial sample submissions of one homework")
+    p.add_argument("homework", help=f"one of {', '.join(course.homeworks())}")
+    p.add_argument("--out", type=Path, default=course.SUBMITTED,
+                   help="writes <out>/<student>/<hw>/<hw>.ipynb (default: the kit's %(default)s)")
     gradescope.add_parser(commands)
 
     args = parser.parse_args(argv)
@@ -70,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_summary(args.homework, args.out)
     if args.command == "summary":
         return cmd_summary(args.homework, args.out)
+    if args.command == "samples":
+        return samples.cmd_samples(args.homework, args.out)
     if args.command == "demo":
         return cmd_demo()
     if args.command == "gradescope":
@@ -78,10 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_release(homeworks: list[str]) -> int:
-    for hw in homeworks:
-        out = release.generate(hw)
-        print(f"released {hw} -> {out.relative_to(course.ROOT)}")
-    return 0
+    return release.cmd_release(homeworks)  # checked, stable ids, swapped in: see release.py
 
 
 def cmd_grade(args, parser) -> int:

@@ -1,5 +1,8 @@
 """Sample submissions for the demo and the tests, made from the source and the release.
 
+`hw samples <hw> [--out DIR]` writes them for one homework (default: the kit's submitted/),
+so an instructor can grade a new question against its own reference and blank release.
+
 - reference: the instructor's notebook (solutions in place);
 - blank: the student release, untouched;
 - partial: the release with the first half of its solution cells filled in.
@@ -7,11 +10,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 
-from .course import release_notebook, source_notebook
+from .course import SUBMITTED, homeworks, release_notebook, source_notebook
 from .notebook import nbgrader_meta
 
 
@@ -53,3 +57,22 @@ def write_samples(hw: str, out_root: Path) -> dict[str, Path]:
         nbformat.write(nb, path)
         paths[student] = path
     return paths
+
+
+def cmd_samples(hw: str, out_root: Path = SUBMITTED) -> int:
+    """`hw samples`: write the three samples of hw, print their paths; exit 2 with one line if it cannot."""
+    known = homeworks()
+    if hw not in known:
+        print(f"hw samples: unknown homework {hw!r}; the homeworks are {', '.join(known)}", file=sys.stderr)
+        return 2
+    if not release_notebook(hw).is_file():
+        print(f"hw samples: release/{hw}/{hw}.ipynb is missing: run `hw release {hw}` first", file=sys.stderr)
+        return 2
+    try:
+        paths = write_samples(hw, out_root)
+    except OSError as err:
+        print(f"hw samples: cannot write under {out_root}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    for student, path in paths.items():
+        print(f"{student}: {path}")
+    return 0
