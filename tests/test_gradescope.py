@@ -3,8 +3,9 @@ and run end to end in a fake /autograder tree (HW_AUTOGRADER_ROOT; the kit's ven
 for what setup.sh installs) it writes a results.json in Gradescope's schema for every upload:
 the reference, the blank release, no notebook, two, one that is not JSON, a dead Python.
 
-About 45 s: four uploads are graded for real (torch in a fresh process each), because the
-zip's own run_autograder, grading with the zip's own copy of the kit, is what Gradescope runs.
+About 60 s on 2 shared cores: three uploads are graded for real and the others start
+Python (torch in a fresh process each), because the zip's own run_autograder, grading with
+the zip's own copy of the kit, is what Gradescope runs; nothing cheaper proves the zip whole.
 """
 
 import json
