@@ -79,7 +79,8 @@ def zip_members(hw: str, hidden_tests: str) -> dict[str, tuple[bytes, bool]]:
     }
     for folder in (course.ROOT / "hw_utils", course.hidden_tests(hw)):
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
+            # Not caches, and not dot-files (an editor's swap file, .DS_Store): nothing else.
+            if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith("."):
                 members[path.relative_to(course.ROOT).as_posix()] = (path.read_bytes(), False)
     for path in (course.GRADER_INI, course.source_notebook(hw)):
         members[path.relative_to(course.ROOT).as_posix()] = (path.read_bytes(), False)

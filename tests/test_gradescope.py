@@ -116,7 +116,7 @@ def test_zip_holds_the_grader_this_homework_and_nothing_else(built):
     hidden = {p.relative_to(course.ROOT).as_posix() for p in course.hidden_tests(HW).iterdir()
               if p.is_file()}
     kit = {p.relative_to(course.ROOT).as_posix() for p in (course.ROOT / "hw_utils").rglob("*")
-           if p.is_file() and "__pycache__" not in p.parts}
+           if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
     assert names == {"setup.sh", "run_autograder", "grader_tests/pytest.ini", f"source/{HW}/{HW}.ipynb",
                      *hidden, *kit}
     assert f"grader_tests/{HW}/_reference.py" in names and any(n.endswith(".pyc") for n in names) is False
