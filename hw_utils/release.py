@@ -161,6 +161,7 @@ def generate_fresh(hw: str, root: Path = ROOT, scratch: Path | None = None) -> P
     """Generate hw into a scratch copy of the course (a new temporary folder unless given),
     leaving root's release/ untouched; return the generated release folder."""
     scratch = scratch or Path(tempfile.mkdtemp(prefix="hw-release-"))
+    scratch.mkdir(parents=True, exist_ok=True)
     shutil.copy(root / "nbgrader_config.py", scratch)
     shutil.copytree(source_folder(hw, root), source_folder(hw, scratch))
     return generate(hw, scratch)

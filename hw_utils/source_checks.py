@@ -26,6 +26,7 @@ _KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "p
 _GRADE_ID = re.compile(r"[A-Za-z0-9_\-]{1,100}")  # nbgrader's pattern; the grader reads at most 100
 _CELL_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # nbformat 4.5's
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"  # nbgrader's delimiters, matched anywhere in a line
+HIDDEN = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _NEW_ID = "hw release gives it a new stable one"
 
 
@@ -165,19 +166,23 @@ def _marker_problems(cell: dict, meta: dict) -> Iterator[str]:
     if not balanced(lines):
         yield ("unbalanced solution markers: every ### BEGIN SOLUTION needs its own ### END SOLUTION "
                "after it, without nesting")
+    elif any(HIDDEN[0] in line or HIDDEN[1] in line for line in lines) and \
+            (meta.get("grade") is not True or not balanced(lines, *HIDDEN)):
+        yield ("### BEGIN/END HIDDEN TESTS markers unbalanced or outside a graded cell: this kit keeps hidden "
+               "tests in grader_tests/<hw>/; move them there and remove the markers")
     elif solution and cell.get("cell_type") == "code" and not begins:
         yield ("a solution code cell without ### BEGIN SOLUTION / ### END SOLUTION: nbgrader would replace "
                "the whole cell, signature and docstring included; put the markers around the answer")
 
 
-def balanced(lines: list[str]) -> bool:
+def balanced(lines: list[str], begin: str = BEGIN, end: str = END) -> bool:
     inside = False
     for line in lines:
-        if BEGIN in line:
+        if begin in line:
             if inside:
                 return False
             inside = True
-        elif END in line:
+        elif end in line:
             if not inside:
                 return False
             inside = False
