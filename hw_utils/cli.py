@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from . import classroom, course, gradescope, grading, release, results, samples, sandbox
+from . import classroom, collect, course, gradescope, grading, release, results, samples, sandbox
 from .results import GRADER_FAILURE, REFUSED, Grade
 
 
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=course.SUBMITTED,
                    help="writes <out>/<student>/<hw>/<hw>.ipynb (default: the kit's %(default)s)")
     gradescope.add_parser(commands)
+    collect.add_parsers(commands)  # hw collect, hw classroom-template
 
     args = parser.parse_args(argv)
     if args.command == "release":
@@ -80,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_demo()
     if args.command == "gradescope":
         return gradescope.cmd_gradescope(args)
+    if args.command in collect.COMMANDS:
+        return collect.run(args)
     return 2
 
 
