@@ -182,7 +182,7 @@ def head_commit(repo: Path) -> tuple[str, str, str]:
     if not stat.S_ISDIR(mode):
         return "", "", ".git is not a folder (a link or a gitdir file): commit not recorded"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/"),
-           "GIT_DIR": str(dot_git), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_DIR": os.path.abspath(dot_git), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
            "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     # The repository's own .git/config was written by `git clone` on this machine, not by the
     # student; these settings still keep anything it could name from running.
@@ -396,10 +396,13 @@ def cmd_template(args) -> int:
 
 # --------------------------------------------------------------------------- Classroom's points
 
-MESSAGE_CHARS = 2000  # per test: the reporter prints it in the log
+# The report travels in an environment variable, which Linux caps at 128 KiB: messages are
+# cut to fit well under it (the whole feedback is in the run's summary and its artifact).
+REPORT_BYTES = 60_000
+MESSAGE_CHARS = (1000, 200, 0)  # per test, tried in turn until the report fits
 
 
-def classroom_report(results_json: dict) -> dict:
+def classroom_report(results_json: dict, message_chars: int = MESSAGE_CHARS[0]) -> dict:
     """A results.json as the runner result that Classroom's grading reporter reads.
 
     The reporter (classroom-resources/autograding-grading-reporter, src/notify-classroom.js)
@@ -419,7 +422,7 @@ def classroom_report(results_json: dict) -> dict:
             "name": f"{t['number']} {t['name']}" if t.get("number") else str(t["name"]),
             "status": "pass" if t["status"] == "passed" else ("fail" if graded else "error"),
             "score": _points(t["score"]),
-            "message": str(t.get("output", ""))[:MESSAGE_CHARS],
+            "message": _cut(str(t.get("output", "")), message_chars),
             "test_code": "", "filename": "", "line_no": 0, "duration": 0,
         })
     max_score = _points(results_json["max_score"])
@@ -434,9 +437,20 @@ def _points(x) -> float:
     return float(x)
 
 
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rstrip() + " [...]" if limit else ""
+
+
 def encoded_report(results_json: dict) -> str:
-    """classroom_report as the step output the reporter decodes: base64 of its JSON."""
-    return base64.b64encode(json.dumps(classroom_report(results_json)).encode()).decode()
+    """classroom_report as the step output the reporter decodes: base64 of its JSON, short
+    enough for an environment variable."""
+    for chars in MESSAGE_CHARS:
+        encoded = base64.b64encode(json.dumps(classroom_report(results_json, chars)).encode()).decode()
+        if len(encoded) <= REPORT_BYTES:
+            break
+    return encoded
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,8 @@ dependencies: their binaries sit next to the interpreter, and actionlint runs sh
 every `run:` script. A missing linter is a failure, not a skip.
 """
 
+import base64
+import json
 import os
 import shutil
 import subprocess
@@ -119,6 +121,12 @@ def uploads(workflow: dict):
                     yield job_id, path.strip()
 
 
+# Actions from outside actions/, each allowed in one workflow and pinned to the commit whose
+# source was read: GitHub Classroom's grading reporter (tag v1), the one thing its dashboard reads.
+REPORTER = "classroom-resources/autograding-grading-reporter"
+PINNED = {"grade-submission.yml": {REPORTER: "d13b5912daf5042ac1b71bc38bdb4a6bcd61d8ca"}}
+
+
 @pytest.mark.parametrize("name", ["ci.yml", "grade-class.yml", "grade-submission.yml"])
 def test_bounded_read_only_and_injection_free(name):
     workflow = load(name)
@@ -129,7 +137,9 @@ def test_bounded_read_only_and_injection_free(name):
         assert "${{" not in step.get("run", ""), \
             f"{name}: job {job_id} expands ${{{{ }}}} inside a script; pass it through env:"
         uses = step.get("uses")
-        if uses:
+        if uses and uses.split("@")[0] in PINNED.get(name, {}):
+            assert uses.split("@")[1] == PINNED[name][uses.split("@")[0]], f"{name}: {uses} is not the commit we read"
+        elif uses:
             assert uses.split("@")[0].startswith("actions/") and uses.split("@")[1][1:].isdigit(), \
                 f"{name}: {uses} is not an official action pinned to a major version"
         if uses and uses.startswith("actions/checkout@"):
@@ -173,7 +183,8 @@ def test_grade_submission_keeps_the_kit_private():
     assert workflow["on"]["push"]["paths"] == ["**.ipynb"]
     assert workflow["concurrency"]["cancel-in-progress"] is True
     (job,) = workflow["jobs"].values()
-    assert job["if"] == "github.repository != vars.COURSE_KIT_REPO"   # not in the kit itself
+    # not in the kit itself, nor on the commit Classroom makes when it creates the repository
+    assert job["if"] == "github.repository != vars.COURSE_KIT_REPO && github.actor != 'github-classroom[bot]'"
     kit = [s for s in job["steps"] if s.get("with", {}).get("path") == "course-kit"]
     assert len(kit) == 1
     assert kit[0]["with"]["repository"] == "${{ vars.COURSE_KIT_REPO }}"
@@ -247,3 +258,87 @@ def test_copy_step_refuses_dot_dot_and_reports_a_missing_notebook(checkout):
     proc = run_copy(checkout, "work/hw01.ipynb")
     assert proc.returncode == 1 and "no notebook at work/hw01.ipynb" in proc.stdout
     assert not (checkout / "submitted").exists()
+
+
+# -- GitHub Classroom's points ------------------------------------------------------------------
+
+def reporter_points(report: dict) -> str | None:
+    """What the reporter annotates, as classroom-resources/autograding-grading-reporter@v1 (the
+    pinned commit, src/notify-classroom.js) computes it from one runner's result: the dashboard
+    reads this "Points <sum of the tests' scores>/<max_score>"; nothing when max_score is 0."""
+    if not report["max_score"]:
+        return None
+    total = 0.0
+    for test in report["tests"]:
+        total += test["score"]
+    js = lambda x: str(int(x)) if float(x).is_integer() else repr(float(x))  # noqa: E731 - JS's Number.toString
+    return f"Points {js(total)}/{js(report['max_score'])}"
+
+
+def test_grade_submission_is_what_classroom_reads_points_from():
+    """Classroom takes points only from a workflow named "Autograding Tests" whose one job is
+    "run-autograding-tests"; the reporter reads <RUNNER ID, upper case>_RESULTS for each runner
+    id it is given, after the grade is written and converted."""
+    workflow = load("grade-submission.yml")
+    assert workflow["name"] == "Autograding Tests"
+    assert list(workflow["jobs"]) == ["run-autograding-tests"]
+    names = [s.get("name", "") for s in workflow["jobs"]["run-autograding-tests"]["steps"]]
+    (convert,) = [s for s in workflow["jobs"]["run-autograding-tests"]["steps"]
+                  if "hw_utils.collect classroom-report" in s.get("run", "")]
+    (reporter,) = [s for s in workflow["jobs"]["run-autograding-tests"]["steps"]
+                   if s.get("uses", "").startswith(REPORTER + "@")]
+    runner = reporter["with"]["runners"]
+    assert runner == convert["id"]
+    assert reporter["env"] == {f"{runner.upper()}_RESULTS": f"${{{{ steps.{runner}.outputs.result }}}}"}
+    assert names.index("Grade") < names.index(convert["name"]) < names.index(reporter["name"])
+
+
+def run_step(step: dict, workdir: Path) -> str:
+    """A workflow step's script under bash in workdir; what it wrote to $GITHUB_OUTPUT."""
+    output = workdir / "github_output"
+    output.write_text("")
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "GITHUB_OUTPUT": str(output), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return output.read_text()
+
+
+def test_the_convert_step_gives_the_reporter_the_grade(tmp_path):
+    """The workflow's own convert step, on a results.json as hw grade writes it: the reporter's
+    arithmetic on its output gives the grade's score and maximum (partial credit, 3 of 6)."""
+    from hw_utils import results
+
+    grade = results.Grade("hw01_backprop", "hw01_backprop.ipynb", [
+        results.TestResult("test_a.py::test_one", 1, 1, "passed", "", True, title="Part A: one", number="1.1"),
+        results.TestResult("test_a.py::test_two", 2, 2, "passed", "", False, title="Part A: two", number="1.2"),
+        results.TestResult("test_b.py::test_three", 3, 0, "failed", "expected 3, got 2", False,
+                           title="Part B: three", number="2.1"),
+        results.TestResult("test_b.py::test_gpu", 4, 0, "skipped", "no CUDA", False, title="Part B: gpu", number="2.2"),
+    ])
+    results.write(grade, tmp_path / "report")
+    (step,) = [s for s in load("grade-submission.yml")["jobs"]["run-autograding-tests"]["steps"]
+               if s.get("id") == "grading"]
+    written = run_step(step, tmp_path)
+    assert written.startswith("result=") and written.count("\n") == 1
+    report = json.loads(base64.b64decode(written.removeprefix("result=").strip()))
+    assert reporter_points(report) == "Points 3/6"
+    assert report["status"] == "fail" and [t["status"] for t in report["tests"]] == ["pass", "pass", "fail"]
+
+
+def test_the_template_workflow_names_its_homework_and_lints(actionlint, tmp_path):
+    """`hw classroom-template` writes this workflow with the homework in place of vars.HW_ID
+    (a template's variables are not copied into students' repositories); it still lints."""
+    from hw_utils import collect
+
+    text = collect.template_workflow("hw01_backprop")
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "grade-submission.yml").write_text(text)
+    proc = actionlint(workflows / "grade-submission.yml")
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
+    yaml = pytest.importorskip("yaml")
+    (job,) = yaml.safe_load(text)["jobs"].values()
+    assert job["env"]["HW"] == "${{ inputs.homework || 'hw01_backprop' }}"
+    assert "vars.HW_ID" not in text.split("\nname:", 1)[1]   # only the header's comment names it
