@@ -36,10 +36,10 @@ from . import course, notebook, results
 
 COMMANDS = ("collect", "classroom-template")
 SUBMISSIONS_SUFFIX = "-submissions"  # gh classroom clone student-repos: <slug>-submissions/
-# A GitHub login (letters, digits, single hyphens, 39 at most), or a Classroom team's repository
-# slug (also dots and underscores); lowercased, since GitHub logins ignore case. Never `.`, `..`,
-# `_class` (the class summary's folder) or anything with a slash.
-USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+# A GitHub login (letters, digits, single hyphens between them), or a Classroom team's repository
+# slug (also single dots, underscores); lowercased, since GitHub logins ignore case. So never `.`,
+# `..`, `_class` (the class summary's folder), a slash or a name a shell would mangle.
+USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9_]|[-.](?=[a-z0-9_])){0,99}")
 GIT_TIMEOUT = 20  # seconds for one `git log -1`
 
 
@@ -100,7 +100,7 @@ def student_of(name: str, prefix: str) -> str:
     if not name.startswith(prefix + "-"):
         raise Refused(f"its name does not start with the assignment prefix {prefix}-")
     student = name[len(prefix) + 1:].lower()
-    if not USERNAME.fullmatch(student) or student in (".", ".."):
+    if not USERNAME.fullmatch(student):
         raise Refused(f"{_shown(student)!r} after {prefix}- is not a GitHub username")
     return student
 
@@ -150,8 +150,6 @@ def find_notebook(repo: Path, hw: str, notebook_path: str | None) -> Path:
 def _plain_path(repo: Path, relative: str) -> Path:
     """repo/relative when every part of it is no link and the last is a regular file."""
     parts = PurePosixPath(relative).parts
-    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
-        raise Refused(f"--notebook {relative} must be a path inside the repository")
     path = repo
     for depth, part in enumerate(parts, 1):
         path = path / part
@@ -259,6 +257,9 @@ def cmd_collect(args) -> int:
     if not repos_dir.is_dir():
         return _fail("collect", f"{repos_dir} is not a folder of cloned repositories "
                                 "(make one with `gh classroom clone student-repos`)")
+    inside = PurePosixPath(args.notebook or "x")
+    if inside.is_absolute() or ".." in inside.parts or not inside.parts:
+        return _fail("collect", f"--notebook {args.notebook} must be a path inside each repository")
     if not _repositories(repos_dir):
         return _fail("collect", f"{repos_dir} holds no repositories")
     prefix = args.prefix or infer_prefix(repos_dir)
@@ -277,6 +278,7 @@ def cmd_collect(args) -> int:
         else:
             print(f"not collected {row.repository}: {row.note}")
     record = args.out / f"{hw}_collected.csv"
+    args.out.mkdir(parents=True, exist_ok=True)
     write_record(rows, record)
     done = sum(r.status == "collected" for r in rows)
     print(f"collected {done} of {len(rows)} repositories (prefix {prefix}) into {args.out}; record: {record}\n"
