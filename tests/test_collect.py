@@ -298,29 +298,60 @@ def hidden_test_lines(hw: str) -> set[str]:
     return {line for line in lines if line.startswith(("def test_", "assert ")) and len(line) > 20}
 
 
-def test_the_template_holds_the_release_setup_and_workflow_and_no_solution(tmp_path, capsys):
-    pytest.importorskip("hw_utils.student_package", reason="helper 'student' has not landed build_wheel yet")
-    out = tmp_path / "template"
-    assert cli.main(["classroom-template", HW, str(out)]) == 0
-    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    (wheel,) = [f for f in files if f.endswith(".whl")]
-    assert files == {f"{HW}.ipynb", "README.md", ".gitignore", ".github/workflows/grade-submission.yml", wheel}
-    assert wheel.startswith("wheels/")
-    assert (out / f"{HW}.ipynb").read_bytes() == course.release_notebook(HW).read_bytes()
-    readme = (out / "README.md").read_text()
-    assert f"pip install {wheel}" in readme and "git push" in readme and "feedback" in readme
-    assert (out / ".github/workflows/grade-submission.yml").read_text() == collect.template_workflow(HW)
+def template_texts(out: Path) -> dict[str, str]:
+    """Every file of the template as text, each file inside its wheel too."""
+    texts = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        name = path.relative_to(out).as_posix()
+        if name.endswith(".whl"):
+            with zipfile.ZipFile(path) as archive:
+                texts.update({f"{name}!{n}": archive.read(n).decode("utf-8", "replace") for n in archive.namelist()})
+        else:
+            texts[name] = path.read_text()
+    return texts
 
-    texts = {f: (out / f).read_text() for f in files if f != wheel}
-    with zipfile.ZipFile(out / wheel) as archive:
-        names = archive.namelist()
-        texts.update({f"{wheel}!{n}": archive.read(n).decode("utf-8", "replace") for n in names})
-    assert not [n for n in names if n.startswith(("grader_tests/", "source/", "tests/"))], names
+
+def assert_no_secret(texts: dict[str, str]):
     secret = solution_lines(HW) | hidden_test_lines(HW)
     assert len(secret) > 20   # the check below has something to find
     for name, text in texts.items():
         assert "BEGIN SOLUTION" not in text, name
         assert not [line for line in secret if line in text], name
+        assert not name.split("!")[-1].startswith(("grader_tests/", "source/", "tests/")), name
+
+
+def test_the_template_holds_the_release_a_readme_and_the_workflow(tmp_path, monkeypatch):
+    """Everything but the wheel's build (a stand-in wheel here; the next test builds the real one)."""
+    def stand_in(folder: Path) -> Path:
+        folder.mkdir(parents=True)
+        with zipfile.ZipFile(folder / "hw_course-0.1.0-py3-none-any.whl", "w") as wheel:
+            wheel.writestr("hw_utils/__init__.py", "")
+        return folder / "hw_course-0.1.0-py3-none-any.whl"
+
+    monkeypatch.setattr(collect, "_student_wheel", stand_in)
+    out = tmp_path / "template"
+    written = collect.write_template(HW, out)
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(out).as_posix() for p in written} == {
+        f"{HW}.ipynb", "README.md", ".gitignore", ".github/workflows/grade-submission.yml",
+        "wheels/hw_course-0.1.0-py3-none-any.whl"}
+    assert (out / f"{HW}.ipynb").read_bytes() == course.release_notebook(HW).read_bytes()
+    readme = (out / "README.md").read_text()
+    assert "pip install wheels/hw_course-0.1.0-py3-none-any.whl" in readme
+    assert "git push" in readme and "feedback" in readme and f"{HW}.ipynb" in readme
+    assert (out / ".github/workflows/grade-submission.yml").read_text() == collect.template_workflow(HW)
+    assert_no_secret(template_texts(out))
+
+
+def test_the_template_with_the_real_student_wheel_holds_no_solution_and_no_hidden_test(tmp_path, capsys):
+    pytest.importorskip("hw_utils.student_package", reason="helper 'student' has not landed build_wheel yet")
+    out = tmp_path / "template"
+    assert cli.main(["classroom-template", HW, str(out)]) == 0
+    wheels = list((out / "wheels").glob("*.whl"))
+    assert len(wheels) == 1 and f"pip install wheels/{wheels[0].name}" in (out / "README.md").read_text()
+    texts = template_texts(out)
+    assert any(name.endswith("hw_utils/checks.py") for name in texts)   # the library is in it
+    assert_no_secret(texts)
 
 
 def test_the_template_is_not_written_over_a_folder_in_use(tmp_path, capsys):
