@@ -83,8 +83,9 @@ def collect(hw: str, repos_dir: Path, out: Path, prefix: str, notebook_path: str
         entry, row = group[0]
         try:
             _collect_one(hw, Path(entry.path), out, notebook_path, row)
-        except Refused as why:
-            row.note = str(why)
+        except (Refused, OSError) as why:  # OSError: a folder we may not read, a full disk
+            row.note = str(why) if isinstance(why, Refused) else f"could not be read: {why.strerror or why}"
+            row.status = "refused"
             _forget(out, student, hw)
     return rows
 

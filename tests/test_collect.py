@@ -362,3 +362,21 @@ def test_the_template_is_not_written_over_a_folder_in_use(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "is not an empty folder" in err[0] and "unknown homework" in err[1]
     assert os.listdir(tmp_path / "t") == ["mine.txt"] and not (tmp_path / "u").exists()
+
+
+def test_a_repository_that_cannot_be_read_costs_itself_only(tmp_path, capsys, monkeypatch):
+    """An OSError in one repository (a folder the instructor may not read) is its line, not a crash."""
+    repos = tmp_path / "repos"
+    for name in ("al", "bo"):
+        repository(repos / f"{PREFIX}-{name}", {f"{HW}.ipynb": NOTEBOOK}, commit=False)
+    real = collect.find_notebook
+
+    def unreadable(repo, hw, path):
+        if repo.name.endswith("-bo"):
+            raise PermissionError(13, "Permission denied")
+        return real(repo, hw, path)
+
+    monkeypatch.setattr(collect, "find_notebook", unreadable)
+    rc, lines, _ = run_collect(repos, tmp_path / "out", "--prefix", PREFIX, capsys=capsys)
+    assert rc == 0 and collected(tmp_path / "out") == {"al"}
+    assert f"not collected {PREFIX}-bo: could not be read: Permission denied" in lines
