@@ -17,63 +17,168 @@ from . import classroom, collect, course, gradescope, grading, release, results,
 from .results import GRADER_FAILURE, REFUSED, Grade
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hw", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+class UsageError(Exception):
+    """A command given something it cannot use: exit 2 with this one line, nothing written."""
 
-    p = commands.add_parser("release", help="regenerate release/<hw> from source/<hw> with nbgrader")
-    p.add_argument("homeworks", nargs="*", help="default: every homework in source/")
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (what was wrong, where to look), exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Epilogs kept as written; every option's default shown, taken from the parser so it stays true."""
+
+
+def _homework(known, what: str):
+    """An argparse type: one of known, else an error listing them."""
+    def check(hw: str) -> str:
+        if hw not in known:
+            raise argparse.ArgumentTypeError(
+                f"unknown homework {hw!r}; the {what} are {', '.join(known) or '(none)'}")
+        return hw
+    check.__name__ = "homework"
+    return check
+
+
+def _number(kind, least, what: str):
+    """An argparse type: a finite number >= least."""
+    def check(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number ({what})") from None
+        if not least <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range: {what}")
+        return value
+    check.__name__ = kind.__name__
+    return check
+
+
+def _shard(spec: str) -> str:
+    try:
+        classroom.parse_shard(spec)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return spec
+
+
+DEMO_WRITES = """\
+Overwrites, for every homework <hw>:
+  release/<hw>/                                (hw release)
+  submitted/{reference,blank,partial}/<hw>/    (the sample submissions)
+  autograded/{reference,blank,partial}/<hw>/   (their results, graded again even if unchanged)"""
+
+GRADE_EPILOG = """\
+Writes <out>/<student>/<hw>/results.json, feedback.txt and submission.sha256 (the
+student is the folder above <hw>/ in submitted/<student>/<hw>/<hw>.ipynb, else the
+notebook's name), and the class summary in <out>/_class/<hw>/ (scores.md, scores.csv,
+tests.csv, histogram.png). Progress (k of N, elapsed, estimate) goes to stderr.
+
+Exit status:
+  0  every submission was graded or refused (a symlink, a fifo: see its feedback)
+  1  the grader failed for some (not their fault: the same command again grades
+     just those)
+  2  a usage error (unknown homework, a path that does not exist, a bad option:
+     nothing graded), or two submissions would write one student's results (both
+     left out, the rest graded)"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    known, graded = course.homeworks(), course.graded_homeworks()
+    ids = f"Homeworks: {', '.join(known)} (graded: {', '.join(graded)})."
+    parser = Parser(prog="hw", description=f"{__doc__}\n\n{ids}", formatter_class=HelpFormatter,
+                    epilog=f"`hw demo`: {DEMO_WRITES}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    graded_hw = _homework(graded, "graded homeworks (with hidden tests in grader_tests/)")
+
+    p = commands.add_parser("release", help="regenerate release/<hw> from source/<hw> with nbgrader",
+                            description="Regenerate release/<hw>/ from source/<hw>/<hw>.ipynb (nbgrader).")
+    p.add_argument("homeworks", nargs="*", default=known, help="the homeworks to release")
 
     p = commands.add_parser(
-        "grade", help="grade submissions with the hidden tests",
-        epilog="Exit status: 0 when every submission was graded or refused (a symlink, a fifo: "
-               "see its feedback); 1 when the grader failed for some (the same command again "
-               "grades just those); 2 when two submissions would write one student's results "
-               "(both left out, the rest graded).")
-    p.add_argument("homework")
-    p.add_argument("submissions", nargs="+", help="notebook paths or globs")
+        "grade", help="grade submissions with the hidden tests", epilog=GRADE_EPILOG,
+        description="Grade notebooks with grader_tests/<hw>/, each in a confined worker.")
+    p.add_argument("homework", type=graded_hw, help=f"one of {', '.join(graded)}")
+    p.add_argument("submissions", nargs="+", help="notebook paths or globs (quote globs)")
     p.add_argument("--out", type=Path, default=course.AUTOGRADED,
-                   help="writes <out>/<student>/<hw>/results.json and feedback.txt")
-    p.add_argument("--load-timeout", type=float, default=course.DEFAULT_LOAD_TIMEOUT,
-                   help="seconds a notebook may take to run top to bottom (default %(default)s)")
-    p.add_argument("--call-timeout", type=float, default=course.DEFAULT_CALL_TIMEOUT,
-                   help="seconds one call into student code may take (default %(default)s)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                   help="submissions graded at once, one warm worker each (default: the cores, %(default)s)")
-    p.add_argument("--shard", metavar="I/N",
-                   help="grade only the I-th of N disjoint parts of the submissions (for many machines)")
+                   help="the grades' folder (the kit's autograded/, wherever hw is run from)")
+    p.add_argument("--load-timeout", type=_number(float, 1, "seconds, at least 1"),
+                   default=course.DEFAULT_LOAD_TIMEOUT,
+                   help="seconds a notebook may take to run top to bottom")
+    p.add_argument("--call-timeout", type=_number(float, 1, "seconds, at least 1"),
+                   default=course.DEFAULT_CALL_TIMEOUT,
+                   help="seconds one call into student code may take")
+    p.add_argument("--jobs", type=_number(int, 1, "at least 1 job"), default=os.cpu_count() or 1,
+                   help="submissions graded at once, one warm worker each; the default is the cores")
+    p.add_argument("--shard", metavar="I/N", type=_shard,
+                   help="grade only the I-th of N disjoint parts of the submissions (for many machines; None: all)")
     p.add_argument("--allow-unconfined", action="store_true",
                    help="grade even where the kernel cannot confine student code (each feedback says so)")
     p.add_argument("--force", action="store_true",
-                   help="regrade submissions already graded (default: skip those whose notebook is unchanged)")
+                   help="regrade submissions already graded (else those whose notebook is unchanged are skipped)")
 
-    p = commands.add_parser("merge", help="join the output folders of shards; write the class summary")
-    p.add_argument("homework")
+    p = commands.add_parser("merge", help="join the output folders of shards; write the class summary",
+                            description="Copy each shard's <student>/<hw>/ into --out, then write "
+                                        "<out>/_class/<hw>/ (scores.md, scores.csv, tests.csv, histogram.png).")
+    p.add_argument("homework", type=graded_hw, help=f"one of {', '.join(graded)}")
     p.add_argument("shards", nargs="+", type=Path, help="each shard's --out folder")
-    p.add_argument("--out", type=Path, default=course.AUTOGRADED)
+    p.add_argument("--out", type=Path, default=course.AUTOGRADED, help="the merged grades' folder")
 
-    p = commands.add_parser("summary", help="(re)write the class summary from graded results")
-    p.add_argument("homework")
-    p.add_argument("--out", type=Path, default=course.AUTOGRADED)
+    p = commands.add_parser("summary", help="(re)write the class summary from graded results",
+                            description="Write <out>/_class/<hw>/ (scores.md, scores.csv, tests.csv, "
+                                        "histogram.png) from <out>/<student>/<hw>/results.json.")
+    p.add_argument("homework", type=graded_hw, help=f"one of {', '.join(graded)}")
+    p.add_argument("--out", type=Path, default=course.AUTOGRADED, help="the grades' folder")
 
-    commands.add_parser("demo", help="release, then grade sample submissions of every homework")
+    commands.add_parser("demo", help="release, then grade sample submissions of every homework",
+                        description="Release every homework, write its sample submissions and grade them.",
+                        epilog=DEMO_WRITES)
     p = commands.add_parser("samples", help="write reference, blank and partial sample submissions of one homework")
     p.add_argument("homework", help=f"one of {', '.join(course.homeworks())}")
     p.add_argument("--out", type=Path, default=course.SUBMITTED,
                    help="writes <out>/<student>/<hw>/<hw>.ipynb (default: the kit's %(default)s)")
     gradescope.add_parser(commands)
     collect.add_parsers(commands)  # hw collect, hw classroom-template
+    _help_for_all(commands, ids)
+    return parser
 
+
+def _help_for_all(commands, ids: str):
+    """Every subcommand, the others' too: defaults shown, epilogs as written, the homework ids."""
+    for sub in commands.choices.values():
+        sub.formatter_class = HelpFormatter
+        sub.epilog = f"{sub.epilog}\n\n{ids}" if sub.epilog else ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return dispatch(args)
+    except UsageError as err:
+        print(f"hw {args.command}: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a path the command cannot read or write: say which, no traceback
+        where = f" {err.filename}" if err.filename else ""
+        print(f"hw {args.command}: cannot use{where}: {err.strerror or err}", file=sys.stderr)
+        return 2
+
+
+def dispatch(args) -> int:
     if args.command == "release":
-        return cmd_release(args.homeworks or course.homeworks())
+        return cmd_release(args.homeworks)
     if args.command == "grade":
-        return cmd_grade(args, parser)
+        return cmd_grade(args)
     if args.command == "merge":
-        students = classroom.merge(args.homework, args.shards, args.out)
-        print(f"merged {len(students)} students from {len(args.shards)} shards into {args.out}")
-        return cmd_summary(args.homework, args.out)
+        return cmd_merge(args.homework, args.shards, args.out)
     if args.command == "summary":
+        _check_out(args.out)
+        if not classroom.collect(args.out, args.homework):
+            raise UsageError(f"{args.out} holds no graded {args.homework} results "
+                             f"(<out>/<student>/{args.homework}/results.json): grade first, or pass --out")
         return cmd_summary(args.homework, args.out)
     if args.command == "samples":
         return samples.cmd_samples(args.homework, args.out)
@@ -86,29 +191,46 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _check_out(out: Path):
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+
+
+def cmd_merge(hw: str, shards: list[Path], out: Path) -> int:
+    _check_out(out)
+    for shard in shards:
+        if not shard.is_dir():
+            raise UsageError(f"shard {shard} is not a folder: give each shard's --out folder")
+        if not classroom.collect(shard, hw):
+            raise UsageError(f"shard {shard} holds no graded {hw} results "
+                             f"(<shard>/<student>/{hw}/results.json): is it a grading output?")
+    try:
+        students = classroom.merge(hw, shards, out)
+    except ValueError as err:  # the same student graded differently in two shards
+        raise UsageError(str(err)) from None
+    print(f"merged {len(students)} students from {len(shards)} shards into {out}")
+    return cmd_summary(hw, out)
+
+
 def cmd_release(homeworks: list[str]) -> int:
     return release.cmd_release(homeworks)  # checked, stable ids, swapped in: see release.py
 
 
-def cmd_grade(args, parser) -> int:
+def cmd_grade(args) -> int:
     """Grade a class; what goes wrong for one submission is that submission's, never the batch's.
 
     Exit status: 2 when submissions collided (they were left out), 1 when the grader failed
     for some students (a re-run retries exactly them), else 0. Refused submissions are graded
     outcomes (the student can fix them), not failures of the command.
     """
+    _check_out(args.out)
+    missing = [p for p in args.submissions if not (glob.glob(p) if glob.has_magic(p) else os.path.lexists(p))]
+    if missing:
+        raise UsageError(f"no such submission: {' '.join(missing)} (a path that does not exist, "
+                         "or a glob matching nothing)")
     # Absolute and without repeats: a path given twice is one submission, not a collision.
     given = list(dict.fromkeys(Path(os.path.abspath(p)) for p in expand(args.submissions)))
-    if not given:
-        parser.error(f"no submission matches {' '.join(args.submissions)}")
-    if args.jobs < 1:
-        parser.error("--jobs must be at least 1")
-    paths = given
-    if args.shard:
-        try:
-            paths = classroom.shard_of(given, args.shard)
-        except ValueError as err:
-            parser.error(str(err))
+    paths = classroom.shard_of(given, args.shard) if args.shard else given
     # Over the whole class, so that two shards holding one path each still see the collision.
     mine = set(paths)
     collided = {name: group for name, group in collisions(given, args.homework).items()
