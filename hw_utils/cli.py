@@ -13,7 +13,9 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from . import canary as canary_mod
 from . import classroom, collect, course, gradescope, grading, release, results, samples, sandbox
+from .progress import Progress
 from .results import GRADER_FAILURE, REFUSED, Grade
 
 
@@ -83,7 +85,12 @@ Exit status:
      just those)
   2  a usage error (unknown homework, a path that does not exist, a bad option:
      nothing graded), or two submissions would write one student's results (both
-     left out, the rest graded)"""
+     left out, the rest graded)
+  3  the reference solution, graded alongside as a canary with the same options and
+     load (each shard grades it too; skipped only when nobody is graded), lost
+     points: the run is suspect (overloaded machine, missing data, timeouts); see
+     <out>/_class/<hw>/CANARY_FAILED.txt, also on top of scores.md, until a run
+     whose canary passes. --no-canary skips it."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade even where the kernel cannot confine student code (each feedback says so)")
     p.add_argument("--force", action="store_true",
                    help="regrade submissions already graded (else those whose notebook is unchanged are skipped)")
+    p.add_argument("--canary", type=Path, metavar="NOTEBOOK",
+                   help="the reference solution graded alongside, as a canary (default: source/<hw>/<hw>.ipynb)")
+    p.add_argument("--no-canary", action="store_true",
+                   help="do not grade the reference alongside (when the kit's reference is not there)")
 
     p = commands.add_parser("merge", help="join the output folders of shards; write the class summary",
                             description="Copy each shard's <student>/<hw>/ into --out, then write "
@@ -224,6 +235,11 @@ def cmd_grade(args) -> int:
     outcomes (the student can fix them), not failures of the command.
     """
     _check_out(args.out)
+    if not args.no_canary:
+        args.canary = Path(os.path.abspath(args.canary or course.source_notebook(args.homework)))
+        if not args.canary.is_file():
+            raise UsageError(f"the reference {args.canary} is missing (it is graded as a canary): "
+                             "pass --canary NOTEBOOK, or --no-canary")
     missing = [p for p in args.submissions if not (glob.glob(p) if glob.has_magic(p) else os.path.lexists(p))]
     if missing:
         raise UsageError(f"no such submission: {' '.join(missing)} (a path that does not exist, "
@@ -261,11 +277,24 @@ def cmd_grade(args) -> int:
         if gaps:
             print(f"WARNING: grading without full confinement (missing: {', '.join(gaps)})", file=sys.stderr)
             pytest_args += (f"--unconfined={', '.join(gaps)}",)
-        grades += grade_all(args.homework, todo, args.out, pytest_args, jobs=args.jobs, force=args.force)
+        reference = None if args.no_canary else args.canary
+        graded = grade_all(args.homework, todo, args.out, pytest_args, jobs=args.jobs, force=args.force,
+                           canary=reference)
+        if reference is not None and graded:  # the canary comes first; never a student's row
+            (_, canary_grade), graded = graded[0], graded[1:]
+            warning = canary_mod.record(args.out, args.homework, reference, canary_grade)
+            if warning:
+                print(warning, file=sys.stderr, end="", flush=True)
+        grades += graded
     if grades:
         print(results.score_table(grades))
     cmd_summary(args.homework, args.out)
-    return _exit_status(collided, [student for student, grade in grades if grader_failed(grade)])
+    status = _exit_status(collided, [student for student, grade in grades if grader_failed(grade)])
+    if status != 2 and canary_mod.current_banner(args.out, args.homework):
+        print(f"hw grade: the reference solution lost points: see {canary_mod.flag_path(args.out, args.homework)}",
+              file=sys.stderr)
+        return 3
+    return status
 
 
 def _exit_status(collided: dict[str, list[Path]], failed: list[str]) -> int:
@@ -292,6 +321,11 @@ def collisions(paths: list[Path], hw: str) -> dict[str, list[Path]]:
 
 def cmd_summary(hw: str, out: Path) -> int:
     written = classroom.write_summary(out, hw)
+    warning = canary_mod.current_banner(out, hw)
+    if warning:  # on top of scores.md, where an instructor looks first
+        scores = written["scores.md"]
+        results.atomic_write(scores, "\n".join(f"> {line}" for line in warning.splitlines())
+                             + "\n\n" + scores.read_text())
     print(f"class summary: {written['scores.md'].parent}")
     return 0
 
@@ -412,11 +446,13 @@ def grader_failed(grade: Grade) -> bool:
 
 
 def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str, ...] = (),
-              jobs: int = 1, force: bool = False) -> list[tuple[str, Grade]]:
+              jobs: int = 1, force: bool = False, canary: Path | None = None
+              ) -> list[tuple[str, Grade]]:
     """Grade submissions, `jobs` at a time; one that breaks the grader costs itself, not the batch.
 
     Submissions whose results are already in out_root for the same notebook are skipped
-    unless force. Returns (student, Grade) for those graded now, in the order of paths.
+    unless force. Returns (student, Grade) for those graded now, in the order of paths;
+    when a canary is given and anyone is graded, the canary's comes first (see canary.py).
     """
     todo = []
     for path in paths:
@@ -425,13 +461,24 @@ def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str
             print(f"skipped {student}: already graded (--force to grade again)", flush=True)
         else:
             todo.append(path)
-    if jobs > 1 and len(todo) > 1:
-        return _grade_in_parallel(hw, todo, out_root, pytest_args, jobs)
-    sandbox.warm_up()
-    return [grade_one(hw, path, out_root, pytest_args) for path in todo]
+    # The canary goes first, into the same pool, always graded when anyone is: it measures this run.
+    # Tasks are (notebook, its output root): the canary may be a student's notebook too.
+    tasks = [(path, out_root) for path in todo]
+    if canary is not None and tasks:
+        tasks.insert(0, (canary, canary_mod.folder(out_root, hw)))
+    with Progress(len(tasks), status_root=out_root) as progress:
+        pytest_args = (*pytest_args, *progress.pytest_args())
+        if jobs > 1 and len(tasks) > 1:
+            return _grade_in_parallel(hw, tasks, pytest_args, jobs, progress)
+        sandbox.warm_up()
+        graded = []
+        for path, root in tasks:
+            graded.append(grade_one(hw, path, root, pytest_args))
+            progress.finished(graded[-1][0])
+        return graded
 
 
-def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str, Grade]]:
+def _grade_in_parallel(hw, tasks, pytest_args, jobs, progress) -> list[tuple[str, Grade]]:
     """One grading process per job, each with its own warm worker forkserver; results in input order.
 
     The jobs come from the sandbox's forkserver (torch imported, no threads), not from a
@@ -443,25 +490,28 @@ def _grade_in_parallel(hw, paths, out_root, pytest_args, jobs) -> list[tuple[str
     threads = max(1, (os.cpu_count() or 1) // jobs)  # jobs x torch threads = the cores, no more
     pytest_args = (*pytest_args, f"--threads={threads}")
     with sandbox.main_module_hidden():
-        by_path, died = _grade_in_pool(hw, paths, out_root, pytest_args, jobs, threads)
+        by_task, died = _grade_in_pool(hw, tasks, pytest_args, jobs, threads, progress)
         if died:
             print(f"{len(died)} submission(s) lost their grading process; grading each again alone",
                   flush=True)
             with ThreadPoolExecutor(jobs) as retries:
-                again = {path: retries.submit(_grade_alone, hw, path, out_root, pytest_args, threads, why)
-                         for path, why in died.items()}
-            by_path.update((path, future.result()) for path, future in again.items())
-    return [by_path[path] for path in paths]
+                again = {i: retries.submit(_grade_alone, hw, *tasks[i], pytest_args, threads, why)
+                         for i, why in died.items()}
+            for i, future in again.items():
+                by_task[i] = future.result()
+                progress.finished(by_task[i][0])
+    return [by_task[i] for i in range(len(tasks))]
 
 
-def _grade_in_pool(hw, paths, out_root, pytest_args, jobs, threads) -> tuple[dict, dict]:
-    """Grade paths in one pool of jobs processes: ({path: (student, grade)}, {path: why it died})."""
+def _grade_in_pool(hw, tasks, pytest_args, jobs, threads, progress) -> tuple[dict, dict]:
+    """Grade tasks in one pool of jobs processes: ({index: (student, grade)}, {index: why it died})."""
     graded, died = {}, {}
     with _job_pool(jobs, threads) as pool:
-        futures = {pool.submit(grade_one, hw, path, out_root, pytest_args): path for path in paths}
+        futures = {pool.submit(grade_one, hw, path, root, pytest_args): i for i, (path, root) in enumerate(tasks)}
         for future in as_completed(futures):
             try:
                 graded[futures[future]] = future.result()
+                progress.finished(graded[futures[future]][0])
             except Exception as err:  # noqa: BLE001 - its process or a sibling died: grade it again
                 died[futures[future]] = _death(err)
     return graded, died

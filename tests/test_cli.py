@@ -112,3 +112,45 @@ def test_every_help_lists_the_homeworks_and_every_option_its_default(capsys):
     assert str(course.AUTOGRADED) in grade and "Exit status" in grade
     demo = subcommands()["demo"].format_help()
     assert "release/<hw>/" in demo and "submitted/{reference,blank,partial}/" in demo
+
+
+def test_progress_off_a_terminal_is_plain_lines_with_an_estimate(tmp_path):
+    import io
+
+    from hw_utils.progress import Progress
+
+    stream = io.StringIO()
+    with Progress(3, stream=stream, every=0.05) as progress:
+        progress.finished("alice")
+        import time
+        time.sleep(0.2)  # a long submission: the periodic line
+        progress.finished("bob")
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("[progress] 1 of 3 graded,") and "left" in lines[0] and "alice" in lines[0]
+    assert any("still grading" in line for line in lines)
+    assert "2 of 3 graded" in lines[-1] and "\r" not in stream.getvalue()
+
+
+def test_the_running_test_is_reported_from_the_grading_process(tmp_path):
+    """The plugin half (as pytest loads it in a grading process) writes; the display reads."""
+    import io
+
+    from hw_utils import progress as plugin
+    from hw_utils.progress import Progress
+
+    with Progress(2, stream=io.StringIO(), status_root=tmp_path) as shown:
+        args = shown.pytest_args()
+        assert args[:2] == ("-p", "hw_utils.progress")
+        folder = args[2].split("=", 1)[1]
+
+        class Config:
+            def getoption(self, name, default=None):
+                return {plugin.STATUS_OPTION: folder, "--submission": "/x/alice/hw/hw.ipynb"}.get(name, default)
+
+        plugin.pytest_configure(Config())
+        plugin.pytest_runtest_logstart("grader_tests/hw/test_a.py::test_slow", None)
+        assert shown.running() == ["alice: test_a.py::test_slow"]
+        plugin.pytest_sessionfinish(None)
+        assert shown.running() == []
+        plugin._config = None
+    assert list(tmp_path.iterdir()) == []  # the status folder is gone

@@ -25,8 +25,10 @@ def submitted(tmp_path_factory):
 
 
 def hw_grade(submitted, out, *options):
+    """hw grade on the class; the canary (one more grading) only where a test asks for it."""
+    canary = () if "--canary" in options else ("--no-canary",)
     return cli.main(["grade", HW, str(submitted / "*" / HW / "*.ipynb"), "--out", str(out),
-                     "--load-timeout", "30", *options])
+                     "--load-timeout", "30", *canary, *options])
 
 
 def results(out) -> dict:
@@ -42,12 +44,15 @@ def results(out) -> dict:
 @pytest.fixture(scope="module")
 def one_job(submitted, tmp_path_factory):
     out = tmp_path_factory.mktemp("one_job")
-    assert hw_grade(submitted, out, "--jobs", "1") == 0
+    reference = submitted / "reference" / HW / f"{HW}.ipynb"  # the corpus's reference: a passing canary
+    assert hw_grade(submitted, out, "--jobs", "1", "--canary", str(reference)) == 0
     return out
 
 
-def test_two_jobs_grade_exactly_like_one(submitted, one_job, tmp_path):
+def test_two_jobs_grade_exactly_like_one(submitted, one_job, tmp_path, capsys):
     assert hw_grade(submitted, tmp_path, "--jobs", "2") == 0
+    err = capsys.readouterr().err  # not a terminal: plain progress lines, k of N
+    assert all(f"[progress] {k} of 3 graded" in err for k in (1, 2, 3)), err
     assert sorted(results(one_job)) == sorted(STUDENTS)
     assert results(tmp_path) == results(one_job)
 
@@ -96,9 +101,36 @@ def test_class_summary_is_written(one_job):
     assert "reference" in (summary / "scores.md").read_text()
 
 
+def test_a_passing_canary_flags_nothing_and_is_no_student(one_job):
+    canary = one_job / "_class" / HW / "canary"
+    graded = json.loads(next(canary.glob(f"*/{HW}/results.json")).read_text())
+    assert graded["score"] == graded["max_score"] > 0
+    assert not (one_job / "_class" / HW / "CANARY_FAILED.txt").exists()
+    scores = (one_job / "_class" / HW / "scores.csv").read_text()
+    assert len(scores.strip().splitlines()) == 1 + len(STUDENTS) and "WARNING" not in scores
+
+
+def test_a_reference_that_loses_points_flags_the_run(submitted, tmp_path, capsys):
+    """The blank notebook stands in for a reference spoiled by the machine: exit 3, flag, banner."""
+    out = tmp_path / "out"
+    student = submitted / "reference" / HW / f"{HW}.ipynb"
+    spoiled = submitted / "blank" / HW / f"{HW}.ipynb"
+    status = cli.main(["grade", HW, str(student), "--out", str(out), "--jobs", "2", "--canary", str(spoiled)])
+    err = capsys.readouterr().err
+    assert status == 3
+    flag = (out / "_class" / HW / "CANARY_FAILED.txt").read_text()
+    assert "reference solution lost points" in err and "machine was overloaded" in err
+    assert "::" in flag  # names the tests the reference failed (their pytest ids)
+    assert "reference solution lost points" in (out / "_class" / HW / "scores.md").read_text().splitlines()[0]
+    assert "the reference solution lost points: see" in err.strip().splitlines()[-1]
+    scores = (out / "_class" / HW / "scores.csv").read_text()
+    assert len(scores.strip().splitlines()) == 2  # the student alone; the canary is never a row
+
+
 def test_bad_shard_is_refused_and_colliding_students_are_left_out(submitted, tmp_path, capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exited:
         hw_grade(submitted, tmp_path, "--shard", "3/2")
+    assert exited.value.code == 2
     assert "shard" in capsys.readouterr().err
     flat = tmp_path / "flat"
     (flat / "a").mkdir(parents=True)
