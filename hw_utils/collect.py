@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path, PurePosixPath
 
-from . import course, notebook, results
+from . import course, notebook, results, student_package
 
 COMMANDS = ("collect", "classroom-template")
 SUBMISSIONS_SUFFIX = "-submissions"  # gh classroom clone student-repos: <slug>-submissions/
@@ -310,19 +310,26 @@ Python 3.11 or newer:
 ```bash
 python3 -m venv .venv
 source .venv/bin/activate          # Windows: .venv\\Scripts\\activate
-pip install {wheel}
-pip install jupyterlab             # or open the notebook in VS Code
-jupyter lab {hw}.ipynb
+pip install "{wheel}[jupyter]"
+jupyter lab {hw}.ipynb             # or open the notebook in VS Code with the .venv kernel
 ```
 
-`{wheel_name}` is the course library the notebook imports (data, training helpers, the public
-checks), with the versions of torch and torchvision the grader uses.
+`{wheel_name}` is the course library the notebook imports (datasets and training helpers),
+with the versions of torch and torchvision the grader uses; `[jupyter]` adds JupyterLab and
+nbgrader (for `nbgrader validate`). A few GB, most of it PyTorch: a few minutes.
 
 ## Work and check
 
 Fill in every `raise NotImplementedError()`. The cells after each question are public checks:
 run the notebook top to bottom (Kernel > Restart Kernel and Run All Cells); a check that raises
 says what is wrong. Hidden tests grade more than the public checks do.
+
+Before you push, validate: it restarts the notebook, runs every cell and lists the checks that
+fail and the questions left unanswered (training demos skip themselves while it runs):
+
+```bash
+nbgrader validate {hw}.ipynb
+```
 
 ## Submit: push
 
@@ -340,6 +347,8 @@ outputs if it grows past 20 MB.
 """
 
 GITIGNORE = ".venv/\n.ipynb_checkpoints/\n__pycache__/\ndata/\n"
+# Read by `nbgrader validate` in the repository's root: the course's cell timeout (see the kit's own).
+NBGRADER_CONFIG = "c = get_config()  # noqa: F821\nc.Execute.timeout = 300  # seconds per cell, not 30\n"
 
 
 def write_template(hw: str, out: Path) -> list[Path]:
@@ -361,7 +370,8 @@ def write_template(hw: str, out: Path) -> list[Path]:
     readme = out / "README.md"
     readme.write_text(STUDENT_README.format(hw=hw, wheel=wheel.relative_to(out).as_posix(), wheel_name=wheel.name))
     (out / ".gitignore").write_text(GITIGNORE)
-    return [*written, wheel, workflow, readme, out / ".gitignore"]
+    (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    return [*written, wheel, workflow, readme, out / ".gitignore", out / "nbgrader_config.py"]
 
 
 def template_workflow(hw: str) -> str:
@@ -375,12 +385,7 @@ def template_workflow(hw: str) -> str:
 
 
 def _student_wheel(folder: Path) -> Path:
-    try:
-        from . import student_package
-    except ImportError:
-        raise ValueError("this kit has no hw_utils.student_package to build the student library with") from None
-    folder.mkdir(parents=True, exist_ok=True)
-    return Path(student_package.build_wheel(folder))
+    return student_package.build_wheel(folder)
 
 
 def cmd_template(args) -> int:

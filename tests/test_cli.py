@@ -154,3 +154,12 @@ def test_the_running_test_is_reported_from_the_grading_process(tmp_path):
         assert shown.running() == []
         plugin._config = None
     assert list(tmp_path.iterdir()) == []  # the status folder is gone
+
+
+def test_demo_stops_when_the_release_fails(monkeypatch, capsys):
+    """A broken source notebook: hw demo says so and grades nothing (not the old release's blank)."""
+    monkeypatch.setattr(cli, "cmd_release", lambda homeworks: 2)
+    monkeypatch.setattr(cli, "grade_all", lambda *a, **k: pytest.fail("graded after a failed release"))
+    monkeypatch.setattr(cli.samples, "write_samples", lambda *a, **k: pytest.fail("samples after a failed release"))
+    assert cli.main(["demo"]) == 2
+    assert "the release failed" in capsys.readouterr().err

@@ -334,23 +334,24 @@ def test_the_template_holds_the_release_a_readme_and_the_workflow(tmp_path, monk
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert files == {p.relative_to(out).as_posix() for p in written} == {
         f"{HW}.ipynb", "README.md", ".gitignore", ".github/workflows/grade-submission.yml",
-        "wheels/hw_course-0.1.0-py3-none-any.whl"}
+        "wheels/hw_course-0.1.0-py3-none-any.whl", "nbgrader_config.py"}
     assert (out / f"{HW}.ipynb").read_bytes() == course.release_notebook(HW).read_bytes()
     readme = (out / "README.md").read_text()
-    assert "pip install wheels/hw_course-0.1.0-py3-none-any.whl" in readme
+    assert 'pip install "wheels/hw_course-0.1.0-py3-none-any.whl[jupyter]"' in readme
+    assert f"nbgrader validate {HW}.ipynb" in readme and "c.Execute.timeout = 300" in (out / "nbgrader_config.py").read_text()
     assert "git push" in readme and "feedback" in readme and f"{HW}.ipynb" in readme
     assert (out / ".github/workflows/grade-submission.yml").read_text() == collect.template_workflow(HW)
     assert_no_secret(template_texts(out))
 
 
 def test_the_template_with_the_real_student_wheel_holds_no_solution_and_no_hidden_test(tmp_path, capsys):
-    pytest.importorskip("hw_utils.student_package", reason="helper 'student' has not landed build_wheel yet")
     out = tmp_path / "template"
     assert cli.main(["classroom-template", HW, str(out)]) == 0
     wheels = list((out / "wheels").glob("*.whl"))
-    assert len(wheels) == 1 and f"pip install wheels/{wheels[0].name}" in (out / "README.md").read_text()
+    assert len(wheels) == 1 and f'pip install "wheels/{wheels[0].name}[jupyter]"' in (out / "README.md").read_text()
     texts = template_texts(out)
-    assert any(name.endswith("hw_utils/checks.py") for name in texts)   # the library is in it
+    assert {name.split("!")[1] for name in texts if "!hw_utils/" in name} == {  # the student library, no grader
+        "hw_utils/course.py", "hw_utils/data.py", "hw_utils/train.py"}
     assert_no_secret(texts)
 
 
