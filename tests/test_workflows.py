@@ -342,3 +342,54 @@ def test_the_template_workflow_names_its_homework_and_lints(actionlint, tmp_path
     (job,) = yaml.safe_load(text)["jobs"].values()
     assert job["env"]["HW"] == "${{ inputs.homework || 'hw01_backprop' }}"
     assert "vars.HW_ID" not in text.split("\nname:", 1)[1]   # only the header's comment names it
+
+
+FAKE_HW = """#!/bin/bash
+# Stands in for `hw`: grade writes a shard's results (and the canary's flag), merge a summary.
+out=${@: -1}
+if [[ $1 == grade ]]; then
+  mkdir -p "$out/alice/$2" "$out/_class/$2"; echo '{}' > "$out/alice/$2/results.json"
+  if (( FAKE_STATUS == 3 )); then echo "the reference lost 2 points" > "$out/_class/$2/CANARY_FAILED.txt"; fi
+  exit "$FAKE_STATUS"
+fi
+mkdir -p "$out/_class/$2"; echo "| scores |" > "$out/_class/$2/scores.md"
+"""
+
+
+@pytest.mark.parametrize("status, step_status", [(0, 0), (3, 0), (1, 1)])
+def test_a_shard_whose_canary_failed_is_uploaded_merged_and_flagged(tmp_path, status, step_status):
+    """hw grade's exit 3 (the reference lost points) keeps the shard's grades, which the merge
+    carries with the flag into the run's summary; any other failure still fails the job."""
+    jobs = load("grade-class.yml")["jobs"]
+    grade_step = next(s for _, s in steps({"jobs": {"grade": jobs["grade"]}}) if s.get("name") == "Grade this shard")
+    merge_steps = {s.get("name"): s for s in jobs["merge"]["steps"]}
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "hw").write_text(FAKE_HW)
+    (bin_dir / "hw").chmod(0o755)
+    bundle = tmp_path / "runner" / "bundle"
+    bundle.mkdir(parents=True)
+    (bundle / "submissions.txt").write_text("alice/hw01_backprop/hw01_backprop.ipynb\n")
+    subprocess.run(["tar", "-cf", str(bundle / "submissions.tar"), "--files-from", "/dev/null"], check=True)
+    summary = tmp_path / "summary.md"
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path / "runner"),
+           "HW": "hw01_backprop", "SHARD": "1", "SHARDS": "1", "FAKE_STATUS": str(status),
+           "GITHUB_STEP_SUMMARY": str(summary)}
+
+    def run(step):
+        return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    graded = run(grade_step)
+    assert graded.returncode == step_status, graded.stdout + graded.stderr
+    assert ("::error title=canary::" in graded.stdout) == (status == 3)
+    if step_status:
+        return
+    for name in ("Merge", "Write the class summary"):
+        done = run(merge_steps[name])
+        assert done.returncode == 0, done.stdout + done.stderr
+    flags = list((tmp_path / "merged" / "_class" / "hw01_backprop").glob("CANARY_FAILED-*.txt"))
+    assert [f.name for f in flags] == (["CANARY_FAILED-shard-1.txt"] if status == 3 else [])
+    text = summary.read_text()
+    assert ("reference solution lost points in shard-1" in text and "lost 2 points" in text) == (status == 3)
+    assert "| scores |" in text
