@@ -1,7 +1,5 @@
 """release/ is exactly what nbgrader makes of source/, and leaks nothing."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -23,8 +21,8 @@ def test_there_is_at_least_one_homework():
 
 
 @pytest.mark.parametrize("hw", HOMEWORKS)
-def test_release_is_generated_from_source_byte_for_byte(hw):
-    fresh = release.generate_fresh(hw)
+def test_release_is_generated_from_source_byte_for_byte(hw, tmp_path):
+    fresh = release.generate_fresh(hw, scratch=tmp_path / "course")
     committed = ROOT / "release" / hw
     assert files_under(fresh) == files_under(committed), (
         f"release/{hw} is stale or was edited by hand: run `make release` and commit the result")
@@ -66,23 +64,6 @@ def outside_solutions(source: str) -> str:
 def test_solution_line_finder_finds_lines():
     assert solution_lines("def f():\n    ### BEGIN SOLUTION\n    return some_long_expression(x) + 1\n    ### END SOLUTION\n") \
         == ["return some_long_expression(x) + 1"]
-
-
-@pytest.mark.slow
-def test_public_checks_run_through_nbgrader_validate(tmp_path):
-    """Students' instant feedback: the source passes `nbgrader validate`, the stub does not."""
-    hw = "hw01_backprop"
-
-    def validate(path):
-        done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)],
-                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
-        return done.stdout + done.stderr
-
-    source_out = validate(ROOT / "source" / hw / f"{hw}.ipynb")
-    assert "Success! Your notebook passes all the tests." in source_out, source_out[-3000:]
-    release_out = validate(ROOT / "release" / hw / f"{hw}.ipynb")
-    assert "NOTEBOOK FAILED VALIDATION" in release_out or "failed" in release_out.lower(), release_out[-3000:]
-    assert "NotImplementedError" in release_out
 
 
 # --------------------------------------------------------------------------- hw release in a scratch course
