@@ -467,21 +467,23 @@ def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str
     # The canary goes first, into the same pool, always graded when anyone is: it measures this run.
     # Tasks are (notebook, its output root): the canary may be a student's notebook too.
     tasks = [(path, out_root) for path in todo]
+    labels = [student_name(path, hw) for path, _ in tasks]  # as progress lines name them
     if canary is not None and tasks:
         tasks.insert(0, (canary, canary_mod.folder(out_root, hw)))
+        labels.insert(0, "the reference (canary)")
     with Progress(len(tasks), status_root=out_root) as progress:
         pytest_args = (*pytest_args, *progress.pytest_args())
         if jobs > 1 and len(tasks) > 1:
-            return _grade_in_parallel(hw, tasks, pytest_args, jobs, progress)
+            return _grade_in_parallel(hw, tasks, pytest_args, jobs, lambda i: progress.finished(labels[i]))
         sandbox.warm_up()
         graded = []
-        for path, root in tasks:
+        for i, (path, root) in enumerate(tasks):
             graded.append(grade_one(hw, path, root, pytest_args))
-            progress.finished(graded[-1][0])
+            progress.finished(labels[i])
         return graded
 
 
-def _grade_in_parallel(hw, tasks, pytest_args, jobs, progress) -> list[tuple[str, Grade]]:
+def _grade_in_parallel(hw, tasks, pytest_args, jobs, finished) -> list[tuple[str, Grade]]:
     """One grading process per job, each with its own warm worker forkserver; results in input order.
 
     The jobs come from the sandbox's forkserver (torch imported, no threads), not from a
@@ -493,7 +495,7 @@ def _grade_in_parallel(hw, tasks, pytest_args, jobs, progress) -> list[tuple[str
     threads = max(1, (os.cpu_count() or 1) // jobs)  # jobs x torch threads = the cores, no more
     pytest_args = (*pytest_args, f"--threads={threads}")
     with sandbox.main_module_hidden():
-        by_task, died = _grade_in_pool(hw, tasks, pytest_args, jobs, threads, progress)
+        by_task, died = _grade_in_pool(hw, tasks, pytest_args, jobs, threads, finished)
         if died:
             print(f"{len(died)} submission(s) lost their grading process; grading each again alone",
                   flush=True)
@@ -502,11 +504,11 @@ def _grade_in_parallel(hw, tasks, pytest_args, jobs, progress) -> list[tuple[str
                          for i, why in died.items()}
             for i, future in again.items():
                 by_task[i] = future.result()
-                progress.finished(by_task[i][0])
+                finished(i)
     return [by_task[i] for i in range(len(tasks))]
 
 
-def _grade_in_pool(hw, tasks, pytest_args, jobs, threads, progress) -> tuple[dict, dict]:
+def _grade_in_pool(hw, tasks, pytest_args, jobs, threads, finished) -> tuple[dict, dict]:
     """Grade tasks in one pool of jobs processes: ({index: (student, grade)}, {index: why it died})."""
     graded, died = {}, {}
     with _job_pool(jobs, threads) as pool:
@@ -514,7 +516,7 @@ def _grade_in_pool(hw, tasks, pytest_args, jobs, threads, progress) -> tuple[dic
         for future in as_completed(futures):
             try:
                 graded[futures[future]] = future.result()
-                progress.finished(graded[futures[future]][0])
+                finished(futures[future])
             except Exception as err:  # noqa: BLE001 - its process or a sibling died: grade it again
                 died[futures[future]] = _death(err)
     return graded, died

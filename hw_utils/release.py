@@ -158,8 +158,8 @@ def generate(hw: str, course_root: Path = ROOT) -> Path:
 
 
 def generate_fresh(hw: str, root: Path = ROOT, scratch: Path | None = None) -> Path:
-    """Generate hw into a scratch copy of the course (a new temporary folder unless given),
-    leaving root's release/ untouched; return the generated release folder."""
+    """Generate hw into a scratch copy of the course (a new temporary folder unless given, which
+    the caller removes), leaving root's release/ untouched; return the generated release folder."""
     scratch = scratch or Path(tempfile.mkdtemp(prefix="hw-release-"))
     scratch.mkdir(parents=True, exist_ok=True)
     shutil.copy(root / "nbgrader_config.py", scratch)

@@ -118,6 +118,7 @@ def test_a_reference_that_loses_points_flags_the_run(submitted, tmp_path, capsys
     status = cli.main(["grade", HW, str(student), "--out", str(out), "--jobs", "2", "--canary", str(spoiled)])
     err = capsys.readouterr().err
     assert status == 3
+    assert "the reference (canary) done" in err and "] source done" not in err  # named as what it is
     flag = (out / "_class" / HW / "CANARY_FAILED.txt").read_text()
     assert "reference solution lost points" in err and "machine was overloaded" in err
     assert "::" in flag  # names the tests the reference failed (their pytest ids)
