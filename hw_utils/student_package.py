@@ -31,7 +31,8 @@ from . import course
 DISTRIBUTION = "hw-course"
 STUDENT_MODULES = ("course", "data", "train")  # hw_utils.<module>, what release notebooks import
 # Names in pyproject.toml's dependencies: the student gets the same pins as the grader.
-REQUIREMENTS = ("torch", "torchvision", "numpy", "scikit-learn", "mlxtend", "tqdm", "matplotlib", "ipykernel")
+REQUIREMENTS = ("torch", "torchvision", "numpy", "scikit-learn", "mlxtend", "tqdm", "matplotlib", "ipykernel",
+                "tensorboard")
 EXTRAS = {"jupyter": ("nbgrader",)}  # nbgrader brings JupyterLab and `nbgrader validate`
 PYPROJECT = course.ROOT / "pyproject.toml"
 PACKAGE = course.ROOT / "hw_utils"
