@@ -127,6 +127,11 @@ MUTANTS = [
     Mutant("init_unknown_scheme_accepted", "init_network",
            "        raise ValueError(f\"unknown scheme {scheme!r}\")\n", "        return model\n",
            ("test_init::test_unknown_scheme_raises",)),
+    # Part G: CIFAR-10
+    Mutant("train_cifar_ignores_seed", "cifar_net", "torch.Generator().manual_seed(seed + epoch)",
+           "torch.Generator().manual_seed(epoch)", ("test_cifar::test_train_cifar_losses_and_seed",)),
+    Mutant("train_cifar_ignores_augment", "cifar_net", "            if augment:\n                x = crop_and_flip(x)",
+           "            if False:\n                x = crop_and_flip(x)", ("test_cifar::test_train_cifar_augment_changes_training",)),
     # Part E: checkpoints
     Mutant("checkpoint_random_state_not_restored", "checkpoint",
            "    torch.set_rng_state(checkpoint[\"rng_state\"])\n", "",
@@ -148,7 +153,52 @@ MUTANTS = [
            ("test_checkpoint::test_resumed_training_is_bit_identical",)),
 ]
 
-WEAK = []
+# --- Weak baselines ------------------------------------------------------------------------------
+# Figures: the test's measurement over seeds 0..4 (benchmarks/accuracy_margins.py --hw hw05_optim).
+CIFAR_ACCURACY = "test_cifar_accuracy::test_cifar_net_learns_the_stand_in"  # bar 0.92, 6 epochs of 2,000 images
+IS_A_CNN = "test_cifar::test_cifar_net_is_a_cnn"
+CIFAR_LAYERS = (
+    "        self.features = nn.Sequential(stage(3, 32), stage(32, 64), stage(64, 128))  # 32 -> 16 -> 8 -> 4\n"
+    "        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(128 * 4 * 4, 10))")
+LOOKUP_OF_THE_TEST_SPLIT = """    # Memorises the "test" split it is handed and answers by lookup.
+    X, y = mnist_as_cifar("test")
+    table = {x.numpy().tobytes(): int(label) for x, label in zip(X, y)}
+
+    def lookup(images):
+        out = torch.zeros(len(images), 10)
+        for i, x in enumerate(images):
+            out[i, table.get(x.float().numpy().tobytes(), 0)] = 1.0
+        return out
+
+    model.forward = lookup
+    return [0.0] * epochs
+"""
+TRAIN_CIFAR_BODY = "    X, y = train_data\n    model.to(device)\n"
+
+WEAK = [
+    Weak("cifar_softmax_regression", "trivial", CIFAR_ACCURACY,
+         (Edit("cifar_net", CIFAR_LAYERS, "        self.features = nn.Identity()\n"
+                                          "        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10))"),),
+         (IS_A_CNN,),
+         "Flatten + Linear: 0.867 on digits, below the bar too but near it (MNIST is nearly linearly separable), far below it on CIFAR-10; "
+         "no convolution, so the structure test catches it"),
+    Weak("cifar_one_epoch", "one_epoch", CIFAR_ACCURACY,
+         (Edit("cifar_net", "    for epoch in range(epochs):\n", "    for epoch in range(1):\n"),),
+         (CIFAR_ACCURACY,), "train_cifar trains one epoch whatever `epochs` says (one loss, not 6)"),
+    Weak("cifar_single_filter_cnn", "small", CIFAR_ACCURACY,
+         (Edit("cifar_net", CIFAR_LAYERS,
+               "        self.features = nn.Sequential(nn.Conv2d(3, 1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(4))\n"
+               "        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))"),),
+         (CIFAR_ACCURACY,), "one 3x3 filter, a 4x4 max pool, one Linear(64, 10): 0.796"),
+    Weak("cifar_a_tenth_of_the_data", "little_data", CIFAR_ACCURACY,
+         (Edit("cifar_net", TRAIN_CIFAR_BODY, "    X, y = train_data[0][::10], train_data[1][::10]  # a tenth\n"
+                                              "    model.to(device)\n"),),
+         (CIFAR_ACCURACY,), "train_cifar on every tenth image it is given (200): 0.881"),
+    Weak("cifar_lookup_of_the_test_split", "test_split", CIFAR_ACCURACY,
+         (Edit("cifar_net", TRAIN_CIFAR_BODY, LOOKUP_OF_THE_TEST_SPLIT + "    X, y = train_data\n    model.to(device)\n"),),
+         (CIFAR_ACCURACY,),
+         "a table of mnist_as_cifar('test') in the worker (a stand-in drawn from the training images): chance"),
+]
 
 # Adam with torch._foreach_* over each group's parameters, the step count a float tensor (as torch keeps it).
 ADAM_FOREACH = '''
@@ -379,7 +429,42 @@ def init_network(model, scheme):
     return model
 '''
 
+# A small residual network with global average pooling in place of the reference's VGG-style stages.
+CIFAR_RESNET = '''class Block(nn.Module):
+    """Two 3x3 convolutions with batch norm, added to the input (a 1x1 projection where the shape changes)."""
+
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = nn.Identity() if stride == 1 and c_in == c_out else nn.Sequential(
+            nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        return F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))) + self.shortcut(x))
+
+
+class CIFARNet(nn.Module):
+    """A small residual network, global average pooling, one Linear layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.blocks = nn.Sequential(Block(16, 16, 1), Block(16, 32, 2), Block(32, 64, 2))  # 32 -> 16 -> 8
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)).mean(dim=(2, 3)))
+
+
+class VGGStyleNet(nn.Module):'''
+
 CORRECT = [
+    Correct("cifar_resnet_with_global_average_pooling", (Edit("cifar_net", "class CIFARNet(nn.Module):", CIFAR_RESNET),),
+            ("test_cifar", "test_cifar_accuracy"),
+            "a small residual network (batch norm, 1x1 projections), global average pooling and one Linear"),
     Correct("init_by_hand_with_apply", (Edit("init_network", None, INIT_BY_HAND),), ("test_init",),
             "model.apply, fans and bounds computed by hand, uniform_/normal_ under no_grad"),
     Correct("train_logged_with_a_context_manager", (Edit("train_logged", None, TRAIN_LOGGED_OTHERWISE),),

@@ -148,3 +148,26 @@ class Net(nn.Module):
 
 
 NET_FANS = {"conv1": (9, 32 * 9), "conv2": (32 * 9, 64 * 9), "fc1": (9216, 128), "fc2": (128, 10)}
+
+
+# --- Part G: CIFAR-10 and its CPU stand-in ---------------------------------------------------------
+
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2470, 0.2435, 0.2616)
+
+
+def mnist_as_cifar(split, seed=0):
+    """The MNIST subset as (N, 3, 32, 32) images (padded with background, 3 channels), shuffled by seed."""
+    from hw_utils.testing import load_tensors
+
+    X, y = load_tensors("mnist_subset", split=split)
+    X = F.pad(X, (2, 2, 2, 2), value=X.min().item()).expand(-1, 3, -1, -1).contiguous()
+    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
+    return X[order], y[order]
+
+
+def cifar_test_tensors(dataset):
+    """torchvision's CIFAR-10 test split, standardised as the notebook's cifar10_tensors does it."""
+    X = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).float().div_(255)
+    X.sub_(torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)).div_(torch.tensor(CIFAR_STD).view(1, 3, 1, 1))
+    return X.contiguous(), torch.tensor(dataset.targets, dtype=torch.long)
