@@ -3,11 +3,13 @@
 The wheel (hw_utils.student_package) is built here, installed with the README's one command
 into a venv outside this repository (tests/student_env.py: torch shared, everything else
 installed for real), and every release notebook runs there until its first stub. Then
-`nbgrader validate`, as a student runs it in a folder holding only the notebook (nbgrader's
-default 30 s per cell): on each release it completes and reports only the stubs and the
-unanswered questions; on each source (a finished homework) it passes, no demo timing out.
+`nbgrader validate`, as a student runs it in a folder holding the notebook and the template
+repository's nbgrader_config.py: on each release it completes and reports only the stubs and
+the unanswered questions; on each source (a finished homework) it passes, no cell timing out.
+Whether an idle machine also validates within nbgrader's default 30 s per cell is a matter of
+speed, printed by benchmarks/student_setup.py (run without the config), not tested here.
 
-About 3 to 4 minutes, most of it pip installing nbgrader's and scikit-learn's dependencies.
+About 4 to 6 minutes, most of it pip installing nbgrader's and scikit-learn's dependencies.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import student_env  # noqa: E402
-from hw_utils import cli, course, student_package  # noqa: E402
+from hw_utils import cli, collect, course, student_package  # noqa: E402
 
 HOMEWORKS = course.homeworks()
 
@@ -158,6 +160,7 @@ def _failures(output: str) -> list[str]:
 def test_nbgrader_validate_completes_on_every_release_and_reports_only_the_stubs(student, hw):
     python, home = student
     notebook = student_env.copy_folder(course.release_folder(hw), home / "validate-release" / hw) / f"{hw}.ipynb"
+    (notebook.parent / "nbgrader_config.py").write_text(collect.NBGRADER_CONFIG)  # as in the template
     output = student_env.validate(python, notebook, home)
     assert "Timeout" not in output and "Traceback (most recent call last):\n  File" not in output, output[-3000:]
     failures = _failures(output)
@@ -177,10 +180,13 @@ def test_nbgrader_validate_completes_on_every_release_and_reports_only_the_stubs
 @pytest.mark.slow
 @pytest.mark.parametrize("hw", HOMEWORKS)
 def test_nbgrader_validate_passes_every_source_without_a_timeout(student, hw):
-    """A finished homework (the source notebook) passes, with nbgrader's default cell timeout:
-    demos that train for long skip themselves under validate (hw_utils.train.validating)."""
+    """A finished homework (the source notebook) passes, beside the nbgrader_config.py the
+    template repository ships (300 s per cell: a cell's time depends on the machine's load,
+    so a test does not hold it to nbgrader's default 30 s; benchmarks/student_setup.py shows
+    that an idle machine validates within it, demos that train skipping themselves)."""
     python, home = student
     notebook = student_env.copy_folder(course.source_folder(hw), home / "validate-source" / hw) / f"{hw}.ipynb"
+    (notebook.parent / "nbgrader_config.py").write_text(collect.NBGRADER_CONFIG)
     output = student_env.validate(python, notebook, home)
     assert "Success! Your notebook passes all the tests." in output, output[-3000:]
     assert "Timeout" not in output and "Interrupting kernel" not in output, output[-3000:]
