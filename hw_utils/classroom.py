@@ -121,6 +121,7 @@ def tests_csv(tests: list[TestStats]) -> str:
 def summary_markdown(hw: str, results: list[StudentResult], tests: list[TestStats]) -> str:
     graded = [r for r in results if not r.error]
     lines = [f"# {hw}: class summary", "", _headcount(results) + ".", *_rerun_hint(results),
+             *_version_warning(results),
              "", "| student | score | max_score | percent | state | error |", "|---|---:|---:|---:|---|---|"]
     lines += [_md_row([r.student, *_score_cells(r), r.state, r.error]) for r in results]
     lines += ["", *_stat_lines(graded), "", "## Tests, hardest first", "",
@@ -150,6 +151,21 @@ def _rerun_hint(results: list[StudentResult]) -> list[str]:
         return []
     return ["", f"Not graded because the grader failed (not the students' fault): {', '.join(failed)}. "
                 "Run the same `hw grade` again: it grades them and skips everyone already graded."]
+
+
+def _version_warning(results: list[StudentResult]) -> list[str]:
+    """When students were graded by different graders (the hidden tests changed in between)."""
+    by_version: dict[str, list[str]] = {}
+    for r in results:
+        if not r.error:
+            by_version.setdefault(r.grader_version or "none recorded", []).append(r.student)
+    if len(by_version) < 2:
+        return []
+    groups = "; ".join(f"{v}: {len(s)} ({', '.join(s[:5])}{', ...' if len(s) > 5 else ''})"
+                       for v, s in sorted(by_version.items(), key=lambda kv: -len(kv[1])))
+    return ["", f"WARNING: these grades come from {len(by_version)} versions of the grader ({groups}); "
+                "their scores and maxima are not comparable. Run `hw grade` again: it regrades "
+                "those graded by an older grader."]
 
 
 def _stat_lines(graded: list[StudentResult]) -> list[str]:
@@ -210,7 +226,14 @@ def _csv(rows: list[list]) -> str:
 
 
 def _md_row(cells: list) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
+
+
+def md_cell(value) -> str:
+    """Text for one Markdown table cell: on one line, no column break, no HTML (names and
+    error messages come from submissions)."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 # --------------------------------------------------------------------------- shards

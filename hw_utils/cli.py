@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
+import json
 import os
 import stat
 import sys
@@ -14,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from . import canary as canary_mod
-from . import classroom, collect, course, gradescope, grading, release, results, samples, sandbox, student_package
+from . import classroom, collect, course, gradescope, grading, release, regrade, results, samples, sandbox, student_package, version
 from .progress import Progress
 from .results import GRADER_FAILURE, REFUSED, Grade
 
@@ -144,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("homework", type=graded_hw, help=f"one of {', '.join(graded)}")
     p.add_argument("--out", type=Path, default=course.AUTOGRADED, help="the grades' folder")
 
+    p = commands.add_parser("regrade-report", help="who a regrade changed, by how much, in which tests",
+                            description="Compare two grades' folders of one class (e.g. the published "
+                                        "grades and a regrade into a new --out); print the changes and "
+                                        "write them to <new>/_class/<hw>/regrade-report.md.")
+    p.add_argument("homework", type=graded_hw, help=f"one of {', '.join(graded)}")
+    p.add_argument("old", type=Path, help="the earlier grades' folder")
+    p.add_argument("new", type=Path, help="the later grades' folder")
+
     commands.add_parser("demo", help="release, then grade sample submissions of every homework",
                         description="Release every homework, write its sample submissions and grade them.",
                         epilog=DEMO_WRITES)
@@ -192,6 +201,8 @@ def dispatch(args) -> int:
             raise UsageError(f"{args.out} holds no graded {args.homework} results "
                              f"(<out>/<student>/{args.homework}/results.json): grade first, or pass --out")
         return cmd_summary(args.homework, args.out)
+    if args.command == "regrade-report":
+        return cmd_regrade_report(args.homework, args.old, args.new)
     if args.command == "samples":
         return samples.cmd_samples(args.homework, args.out)
     if args.command == "demo":
@@ -224,6 +235,19 @@ def cmd_merge(hw: str, shards: list[Path], out: Path) -> int:
         raise UsageError(str(err)) from None
     print(f"merged {len(students)} students from {len(shards)} shards into {out}")
     return cmd_summary(hw, out)
+
+
+def cmd_regrade_report(hw: str, old: Path, new: Path) -> int:
+    for side in (old, new):
+        if not classroom.collect(side, hw):
+            raise UsageError(f"{side} holds no graded {hw} results (<folder>/<student>/{hw}/results.json): "
+                             "give two grading outputs (hw grade --out)")
+    text = regrade.report(hw, old, new)
+    written = new / classroom.CLASS_DIR / hw / "regrade-report.md"
+    written.parent.mkdir(parents=True, exist_ok=True)
+    results.atomic_write(written, text)
+    print(text + f"\n(written to {written})")
+    return 0
 
 
 def cmd_release(homeworks: list[str]) -> int:
@@ -434,14 +458,23 @@ def submission_hash(path: Path) -> str | None:
         os.close(fd)
 
 
-def already_graded(path: Path, out_dir: Path) -> bool:
-    """True when out_dir holds complete results for exactly this notebook's bytes."""
+def already_graded(path: Path, out_dir: Path, hw: str) -> bool:
+    """True when out_dir holds complete results for exactly this notebook's bytes, given by
+    this version of the grader (hidden tests, kit, given cells: see version.py)."""
     try:
         recorded = (out_dir / SUBMISSION_HASH).read_text().strip()
-    except OSError:
+        data = json.loads((out_dir / "results.json").read_bytes())
+    except (OSError, ValueError):
         return False
     digest = submission_hash(path)
-    return digest is not None and recorded == digest and (out_dir / "results.json").is_file()
+    if digest is None or recorded != digest:
+        return False
+    graded_by = results.recorded_version(data) if isinstance(data, dict) else ""
+    if graded_by != version.grader_version(hw):
+        print(f"regrading {student_name(path, hw)}: the grader changed since it was graded "
+              f"({graded_by or 'no version recorded'} -> {version.grader_version(hw)})", flush=True)
+        return False
+    return True
 
 
 def grader_failed(grade: Grade) -> bool:
@@ -460,7 +493,7 @@ def grade_all(hw: str, paths: list[Path], out_root: Path, pytest_args: tuple[str
     todo = []
     for path in paths:
         student = student_name(path, hw)
-        if not force and already_graded(path, out_root / student / hw):
+        if not force and already_graded(path, out_root / student / hw, hw):
             print(f"skipped {student}: already graded (--force to grade again)", flush=True)
         else:
             todo.append(path)

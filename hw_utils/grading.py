@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from . import course, notebook, sandbox
+from . import course, notebook, sandbox, version
 from .course import GRADER_TESTS, source_notebook  # noqa: F401 - GRADER_TESTS: the tests find homeworks by it
 from .results import Grade, TestResult
 
@@ -402,7 +402,8 @@ def grade(hw: str, submission: str | Path, extra_args: tuple[str, ...] = (), tes
         raise RuntimeError(f"the hidden tests for {hw} could not run: " + "\n".join(collector.errors))
     if not collector.results and exit_code not in (0, 5):
         raise RuntimeError(f"the hidden tests for {hw} could not run (pytest exit code {exit_code})")
-    return Grade(hw, str(submission), collector.results, collector.load_problems, time.monotonic() - started)
+    return Grade(hw, str(submission), collector.results, collector.load_problems, time.monotonic() - started,
+                 grader_version=version.grader_version(hw) if tests is None else "")
 
 
 @contextlib.contextmanager

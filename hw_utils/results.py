@@ -65,6 +65,7 @@ class Grade:
     tests: list[TestResult] = field(default_factory=list)
     load_problems: str = ""  # cells that raised while the notebook ran, or why it stopped
     execution_time: float = 0.0
+    grader_version: str = ""  # version.grader_version(hw) of the grader that gave it
 
     @property
     def score(self) -> float:
@@ -106,6 +107,8 @@ def results_json(grade: Grade, hidden_tests: str = "visible") -> dict:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [_test_json(t, hidden_tests) for t in sorted(grade.tests, key=_number_order)],
+        # Gradescope's top-level extra_data: kept, never shown. Which grader gave these grades.
+        "extra_data": {"grader_version": grade.grader_version},
     }
 
 
@@ -222,6 +225,7 @@ class StudentResult:
     tests: dict[str, TestScore] = field(default_factory=dict)
     error: str = ""  # why there is no grade: results.json unreadable, a grader failure, a refusal
     state: str = "graded"  # "graded" | GRADER_FAILURE | REFUSED | "unreadable"
+    grader_version: str = ""  # "" in results written before versions were recorded
 
     @property
     def percent(self) -> float | None:
@@ -235,7 +239,8 @@ def read_result(student: str, path: Path) -> StudentResult:
     try:
         data = json.loads(path.read_bytes())
         tests = {result_id(t): _test_score(t) for t in data["tests"]}
-        result = StudentResult(student, _number(data["score"]), _number(data["max_score"]), tests)
+        result = StudentResult(student, _number(data["score"]), _number(data["max_score"]), tests,
+                               grader_version=recorded_version(data))
         reasons = [t for t in data["tests"] if result_id(t) in (GRADER_FAILURE, REFUSED)]
     except FileNotFoundError:
         return StudentResult(student, error="results.json is missing", state="unreadable")
@@ -245,6 +250,13 @@ def read_result(student: str, path: Path) -> StudentResult:
     if reasons:  # a 0 here is no score: say why instead
         result.state, result.error = result_id(reasons[0]), str(reasons[0].get("output", ""))
     return result
+
+
+def recorded_version(data: dict) -> str:
+    """The grader version a results.json records ("" when it records none)."""
+    extra = data.get("extra_data")
+    version = extra.get("grader_version", "") if isinstance(extra, dict) else ""
+    return version if isinstance(version, str) else ""
 
 
 def _test_score(t: dict) -> TestScore:

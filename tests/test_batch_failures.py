@@ -236,7 +236,7 @@ def test_a_grader_that_raises_leaves_no_hash_even_an_old_one(tmp_path, monkeypat
     assert test["output"] == ("grader failure, not your fault: RuntimeError: the hidden tests for hw01 "
                               "could not run (pytest exit code 3); re-run hw grade to retry")
     assert not hash_of(out, "blank").exists()
-    assert not cli.already_graded(paths["blank"], out / "blank" / HW)
+    assert not cli.already_graded(paths["blank"], out / "blank" / HW, HW)
     capsys.readouterr()
     monkeypatch.undo()
     assert hw_grade(paths["blank"], out, "--jobs", "1") == 0

@@ -180,3 +180,51 @@ def test_this_machine_confines_fully():
     if confine.landlock_abi() < 6 or os.uname().machine != "x86_64":
         pytest.skip("this kernel lacks Landlock ABI 6 or is not x86_64: hw grade refuses here by design")
     assert cli.grading.sandbox.confinement_gaps() == []
+
+
+def test_changed_hidden_tests_regrade_everyone_and_the_report_says_what_changed(
+        submitted, one_job, tmp_path, monkeypatch, capsys):
+    from hw_utils import course, version
+
+    # The hidden tests as fixed after publishing: one test is now worth 5 points, not 3.
+    changed = tmp_path / "grader_tests"
+    shutil.copytree(course.GRADER_TESTS / HW, changed / HW, ignore=shutil.ignore_patterns("__pycache__"))
+    version.grader_version.cache_clear()
+    original = version.grader_version(HW)
+    monkeypatch.setattr(course, "GRADER_TESTS", changed)
+    version.grader_version.cache_clear()
+    assert version.grader_version(HW) == original, "a copy of the same hidden tests is the same grader"
+    test_file = changed / HW / "test_neuron.py"
+    text = test_file.read_text()
+    old = "@pytest.mark.points(3)\ndef test_neuron_backward_parameters"
+    assert text.count(old) == 1
+    test_file.write_text(text.replace(old, old.replace("(3)", "(5)")))
+    version.grader_version.cache_clear()
+    try:
+        out = tmp_path / "out"
+        shutil.copytree(one_job, out)
+        capsys.readouterr()
+        assert hw_grade(submitted, out, "--jobs", "1") == 0  # no --force: the grader changed
+        printed = capsys.readouterr().out
+        assert printed.count("the grader changed since it was graded") == len(STUDENTS), printed
+        assert "skipped" not in printed
+        new_version = version.grader_version(HW)
+        assert {r["extra_data"]["grader_version"] for r in results(out).values()} == {new_version}
+
+        assert cli.main(["regrade-report", HW, str(one_job), str(out)]) == 0
+    finally:
+        version.grader_version.cache_clear()
+    report = capsys.readouterr().out
+    assert (out / "_class" / HW / "regrade-report.md").read_text() in report
+    rows = {line.split("|")[1].strip(): line for line in report.splitlines() if line.startswith("| ")}
+    assert set(rows) == {"student", *STUDENTS}  # every max changed, so everyone is listed
+    full = results(one_job)["reference"]["max_score"]
+    assert f"| {full:g}/{full:g} | {full + 2:g}/{full + 2:g} | +2 |" in rows["reference"], rows["reference"]
+    assert "test_neuron::test_neuron_backward_parameters: 3/3 passed → 5/5 passed" in rows["reference"]
+    assert "| +0 |" in rows["lambda_term_dropped"] and "0/3 failed → 0/5 failed" in rows["lambda_term_dropped"]
+    assert new_version in report
+
+
+def test_a_regrade_report_of_one_grading_with_itself_lists_nobody(one_job, capsys):
+    assert cli.main(["regrade-report", HW, str(one_job), str(one_job)]) == 0
+    assert "No student's grade changed." in capsys.readouterr().out
