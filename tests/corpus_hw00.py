@@ -271,6 +271,11 @@ CORRECT = [
     Correct("tensors_otherwise", tuple(Edit(k, None, v) for k, v in TENSORS_OTHERWISE.items()), ("test_tensors",),
             "t.nbytes and math.prod, images / 255, np.asarray / np.array / as_tensor / from_numpy of a copy, "
             "gradients by the formulas, torch.optim.SGD on a float64 parameter vector"),
+    Correct("tensor_info_torch_objects", (Edit("tensor_info", None, '''def tensor_info(t):
+    return {"shape": t.shape, "dtype": t.dtype, "device": t.device, "numel": t.nelement(),
+            "nbytes": t.untyped_storage().nbytes() if t.is_contiguous() and t.storage_offset() == 0 else t.numel() * t.element_size()}
+'''),), ("test_tensors",), "torch.Size, torch.dtype and torch.device as they are (they cross as a tuple and the "
+            "strings str() writes), bytes from the tensor's storage"),
     Correct("exploration_otherwise", tuple(Edit(k, None, v) for k, v in EXPLORATION_OTHERWISE.items()),
             ("test_exploration",), "counts as a list of ints by comparison, np.unique's first indices, torch "
             "statistics, np.divide into float32, a stratified split written by hand, a loop of slices for batches"),
