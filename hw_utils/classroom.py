@@ -17,7 +17,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from .results import GRADER_FAILURE, REFUSED, StudentResult, TestScore, atomic_write, read_result
+from .results import GRADER_FAILURE, LATE_PENALTY, REFUSED, StudentResult, TestScore, atomic_write, read_result
 
 CLASS_DIR = "_class"  # <out>/_class/<hw>/: the summary; not a student
 
@@ -79,7 +79,8 @@ def per_test(results: list[StudentResult]) -> list[TestStats]:
         if r.error:  # a grader failure's or a refusal's marker row is no test of the homework
             continue
         for name, t in r.tests.items():
-            by_name.setdefault(name, []).append(t)
+            if name != LATE_PENALTY:  # a penalty is no test of the homework
+                by_name.setdefault(name, []).append(t)
     return sorted((_test_stats(name, scores) for name, scores in by_name.items()), key=_hardness)
 
 
@@ -106,9 +107,16 @@ def _hardness(s: TestStats) -> tuple:
 
 
 def scores_csv(results: list[StudentResult]) -> str:
-    rows = [["student", "score", "max_score", "percent", "state", "error"]]
-    rows += [[r.student, *_score_cells(r), r.state, r.error] for r in results]
+    """score is the final one: autograded (raw) + marked by hand (by_hand) + late (0 or less)."""
+    rows = [["student", "score", "max_score", "percent", "state", "error", "raw", "by_hand", "pending", "late"]]
+    rows += [[r.student, *_score_cells(r), r.state, r.error, *_part_cells(r)] for r in results]
     return _csv(rows)
+
+
+def _part_cells(r: StudentResult) -> list[str]:
+    if r.error:
+        return ["", "", "", ""]
+    return [_points(r.raw), _points(r.by_hand), str(r.pending), _points(r.late)]
 
 
 def tests_csv(tests: list[TestStats]) -> str:
@@ -122,8 +130,10 @@ def summary_markdown(hw: str, results: list[StudentResult], tests: list[TestStat
     graded = [r for r in results if not r.error]
     lines = [f"# {hw}: class summary", "", _headcount(results) + ".", *_rerun_hint(results),
              *_version_warning(results),
-             "", "| student | score | max_score | percent | state | error |", "|---|---:|---:|---:|---|---|"]
-    lines += [_md_row([r.student, *_score_cells(r), r.state, r.error]) for r in results]
+             "", "Score = autograded + by hand + late penalty; pending: questions not marked by hand yet.",
+             "", "| student | score | max_score | percent | autograded | by hand | late | state | error |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    lines += [_md_row([r.student, *_score_cells(r), *_shown_parts(r), r.state, r.error]) for r in results]
     lines += ["", *_stat_lines(graded), "", "## Tests, hardest first", "",
               "Pass rate: the share of students with full marks on the test; "
               "students for whom it was skipped are not counted.", "",
@@ -203,6 +213,13 @@ def _score_cells(r: StudentResult) -> list[str]:
     if r.error:
         return ["", "", ""]
     return [_points(r.score), _points(r.max_score), _maybe(r.percent, "{:.1f}")]
+
+
+def _shown_parts(r: StudentResult) -> list[str]:
+    if r.error:
+        return ["", "", ""]
+    by_hand = _points(r.by_hand) + (f" ({r.pending} pending)" if r.pending else "")
+    return [_points(r.raw), by_hand, _points(r.late) if r.late else ""]
 
 
 def _pass_cell(s: TestStats) -> str:

@@ -15,7 +15,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from . import canary as canary_mod
-from . import classroom, collect, course, gradescope, grading, release, regrade, results, samples, sandbox, student_package, version
+from . import similarity
+from . import classroom, collect, course, gradescope, grading, release, record, record_cli, regrade, results, samples, sandbox, student_package, version
 from .progress import Progress
 from .results import GRADER_FAILURE, REFUSED, Grade
 
@@ -163,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_parser(commands)
     student_package.add_parser(commands)
     collect.add_parsers(commands)  # hw collect, hw classroom-template
+    record_cli.add_parsers(commands, graded_hw, graded)  # hw manual, hw late, hw gradebook
+    similarity.add_parser(commands)  # hw similarity
     _help_for_all(commands, ids)
     return parser
 
@@ -172,6 +175,9 @@ def _help_for_all(commands, ids: str):
     for sub in commands.choices.values():
         sub.formatter_class = HelpFormatter
         sub.epilog = f"{sub.epilog}\n\n{ids}" if sub.epilog else ids
+        for action in sub._actions:  # `hw manual export`: a command's own sub-commands
+            if isinstance(action, argparse._SubParsersAction):
+                _help_for_all(action, ids)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,6 +217,14 @@ def dispatch(args) -> int:
         return gradescope.cmd_gradescope(args)
     if args.command == "student-package":
         return student_package.cmd_student_package(args)
+    if args.command == "similarity":
+        return similarity.cmd_similarity(args)
+    if args.command in record_cli.COMMANDS:
+        try:
+            status, changed = record_cli.run(args)
+        except record_cli.CommandError as err:
+            raise UsageError(str(err)) from None
+        return cmd_summary(changed, args.out) if changed and status == 0 else status
     if args.command in collect.COMMANDS:
         return collect.run(args)
     return 2
@@ -613,7 +627,7 @@ def _record(hw: str, path: Path, out_root: Path, grade: Grade, digest: str | Non
     student = student_name(path, hw)
     out_dir = out_root / student / hw
     (out_dir / SUBMISSION_HASH).unlink(missing_ok=True)
-    written = results.write(grade, out_dir)
+    written = record.save(grade, out_dir)  # the autograded grade, with any marks and penalty kept
     if grader_failed(grade):
         print(f"grader failure for {student} (re-run to retry): {grade.tests[0].output}", flush=True)
     elif grade.not_graded == REFUSED:

@@ -8,6 +8,8 @@ The zip, as Gradescope wants it (unpacked into /autograder/source when it builds
     grader_tests/pytest.ini     the hidden tests' settings
     grader_tests/<hw>/          this homework's hidden tests and its _reference.py, nothing else
     source/<hw>/<hw>.ipynb      the instructor's notebook: grading runs the given cells from it
+    deadlines.toml              the course's late policy, when it has one (late.py): the penalty
+                                uses the submission time Gradescope records
 
 Per submission Gradescope puts the upload in /autograder/submission and reads
 /autograder/results/results.json (results.py: Gradescope's schema). `run` finds the one
@@ -32,7 +34,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from . import course, results
+from . import course, late, results
 from .results import GRADER_FAILURE, REFUSED, Grade
 
 ROOT_ENV = "HW_AUTOGRADER_ROOT"  # default /autograder
@@ -84,6 +86,9 @@ def zip_members(hw: str, hidden_tests: str) -> dict[str, tuple[bytes, bool]]:
                 members[path.relative_to(course.ROOT).as_posix()] = (path.read_bytes(), False)
     for path in (course.GRADER_INI, course.source_notebook(hw)):
         members[path.relative_to(course.ROOT).as_posix()] = (path.read_bytes(), False)
+    policy = late.default_policy_file()
+    if policy.is_file():  # the course's deadlines: run() applies the late policy with Gradescope's times
+        members[policy.name] = (policy.read_bytes(), False)
     return members
 
 
@@ -212,6 +217,8 @@ def run(hw: str, hidden_tests: str, root: Path | None = None) -> int:
         grade = grade_upload(hw, root)
     except Exception as err:  # noqa: BLE001 - the student gets a reason, the instructor the error
         grade = _grader_failure(hw, f"{type(err).__name__}: {err}")
+    if grade.not_graded is None:
+        grade.tests += late.on_gradescope(hw, root, grade)
     grade.execution_time = time.monotonic() - started
     _write(out, grade, hidden_tests)
     print(results.feedback_text(grade), flush=True)  # stdout: shown to instructors only

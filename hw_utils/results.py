@@ -24,6 +24,11 @@ from typing import NamedTuple
 GRADER_FAILURE = "grader failure"  # the grader broke: not the student's fault, a re-run retries
 REFUSED = "refused"                # the submission is a symlink, a fifo, ...: not read at all
 
+# Rows added to the autograded tests (record.py): answers graded by hand, one per question,
+# and the late penalty. Their ids cannot be pytest ids (those start with a file name).
+MANUAL_PREFIX = "manual::"
+LATE_PENALTY = "late::penalty"
+
 # Gradescope's visibilities. Public tests (the `public` marker) are always "visible"; the
 # hidden tests get the one chosen (`hw gradescope --hidden-tests`; `hw grade` shows them).
 # "after_due_date" also hides the total score from students until the due date.
@@ -113,9 +118,17 @@ def results_json(grade: Grade, hidden_tests: str = "visible") -> dict:
 
 
 def _number_order(t: TestResult) -> tuple:
-    """"1.10" after "1.9"; tests without a number (a grader failure's row) keep their place, first."""
+    """"1.10" after "1.9"; tests without a number (a grader failure's row) keep their place, first;
+    the questions graded by hand, then the late penalty, last."""
+    if is_added(t.name):
+        return (2, t.name == LATE_PENALTY)
     parts = t.number.split(".")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+    return (1, *(int(p) for p in parts)) if all(p.isdigit() for p in parts) else (0,)
+
+
+def is_added(test_id: str) -> bool:
+    """A row added to the autograded tests: a question graded by hand, the late penalty."""
+    return test_id.startswith(MANUAL_PREFIX) or test_id == LATE_PENALTY
 
 
 def _test_json(t: TestResult, hidden_tests: str) -> dict:
@@ -153,6 +166,8 @@ def feedback_text(grade: Grade) -> str:
                   _indent(grade.load_problems), ""]
     for t in sorted(grade.tests, key=_number_order):
         mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}[t.status]
+        if is_added(t.name):  # not a test of the code: a mark given by hand, a penalty
+            mark = "PENDING" if t.status == "skipped" else "BY HAND" if t.name != LATE_PENALTY else "LATE"
         number = f"{t.number} " if t.number else ""
         lines.append(f"[{mark}] {number}{t.shown_name} ({t.score:g}/{t.max_score:g})")
         if t.shown_output:  # why it failed, or what a passed test measured (an accuracy)
@@ -232,6 +247,31 @@ class StudentResult:
         if self.error or self.max_score <= 0:
             return None
         return 100 * self.score / self.max_score
+
+    # The parts of the score (record.py): autograded, marked by hand, taken for lateness.
+    @property
+    def by_hand(self) -> float:
+        return sum(t.score for name, t in self.tests.items() if name.startswith(MANUAL_PREFIX))
+
+    @property
+    def pending(self) -> int:
+        """Questions graded by hand that are not marked yet."""
+        return sum(t.status == "skipped" for name, t in self.tests.items() if name.startswith(MANUAL_PREFIX))
+
+    @property
+    def late(self) -> float:
+        """The late penalty: 0 or negative."""
+        return sum(t.score for name, t in self.tests.items() if name == LATE_PENALTY)
+
+    @property
+    def raw(self) -> float:
+        """The autograded points."""
+        return sum(t.score for name, t in self.tests.items() if not is_added(name))
+
+    @property
+    def raw_max(self) -> float:
+        """The autograded tests' full marks (skipped ones, like the gpu tier on a cpu runner, left out)."""
+        return sum(t.max_score for name, t in self.tests.items() if not is_added(name) and t.status != "skipped")
 
 
 def read_result(student: str, path: Path) -> StudentResult:

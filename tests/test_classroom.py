@@ -140,9 +140,10 @@ def test_summary_tests_csv_hardest_first_skips_not_counted(klass):
 def test_summary_markdown(klass):
     md = classroom.write_summary(klass, HW)["scores.md"].read_text()
     assert md.startswith(f"# {HW}: class summary\n\n3 students graded, 1 unreadable.\n")
-    assert "| alice | 5 | 5 | 100.0 | graded |  |" in md
-    assert "| bob | 2 | 5 | 40.0 | graded |  |" in md
-    assert "| dave |  |  |  | unreadable | unreadable results.json: JSONDecodeError" in md
+    # score, max, percent, then its parts: autograded, by hand, late (none here)
+    assert "| alice | 5 | 5 | 100.0 | 5 | 0 |  | graded |  |" in md
+    assert "| bob | 2 | 5 | 40.0 | 2 | 0 |  | graded |  |" in md
+    assert "| dave |  |  |  |  |  |  | unreadable | unreadable results.json: JSONDecodeError" in md
     assert "- mean: 2.33 points (46.7%)\n- median: 2 points (40.0%)\n" \
            "- min: 0 points (0.0%)\n- max: 5 points (100.0%)\n" in md
     tests = md.split("## Tests, hardest first")[1]
@@ -168,7 +169,8 @@ def test_grader_failures_and_refusals_are_states_not_zero_scores(klass):
     files = classroom.write_summary(klass, HW)
     rows = {r["student"]: r for r in read_csv(files["scores.csv"])}
     assert rows["frank"] == {"student": "frank", "score": "", "max_score": "", "percent": "",
-                             "state": "grader failure", "error": GRADER_FAILURE_MESSAGE}
+                             "state": "grader failure", "error": GRADER_FAILURE_MESSAGE,
+                             "raw": "", "by_hand": "", "pending": "", "late": ""}
     assert (rows["mallory"]["state"], rows["mallory"]["score"], rows["mallory"]["error"]) == \
         ("refused", "", REFUSED_MESSAGE)
     md = files["scores.md"].read_text()
@@ -176,7 +178,7 @@ def test_grader_failures_and_refusals_are_states_not_zero_scores(klass):
                          "3 students graded, 1 grader failure, 1 refused, 1 unreadable.\n\n"
                          "Not graded because the grader failed (not the students' fault): frank. "
                          "Run the same `hw grade` again")
-    assert f"| frank |  |  |  | grader failure | {GRADER_FAILURE_MESSAGE} |" in md
+    assert f"| frank |  |  |  |  |  |  | grader failure | {GRADER_FAILURE_MESSAGE} |" in md
     # Neither counts as a 0 in the statistics, nor as a test of the homework.
     assert "- min: 0 points (0.0%)\n" in md and "- mean: 2.33 points (46.7%)\n" in md
     assert {s.name for s in classroom.per_test(classroom.collect(klass, HW))} == {"t::q1", "t::q2", "t::gpu"}
