@@ -71,7 +71,11 @@ def clean_env(home: Path) -> dict[str, str]:
            and not k.startswith(("JUPYTER", "NBGRADER", "HW_", "PYTEST"))}
     env.update(JUPYTER_CONFIG_DIR=str(home / "jupyter-config"), JUPYTER_DATA_DIR=str(home / "jupyter-data"),
                IPYTHONDIR=str(home / "ipython"), MPLCONFIGDIR=str(home / "matplotlib"), MPLBACKEND="Agg",
-               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1",
+               # One torch thread: the kit's tests run two at a time on two cores (and one of them
+               # may keep every core busy on purpose); more threads than cores make torch's
+               # thread pool spin and a 10 s notebook take minutes.
+               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 
