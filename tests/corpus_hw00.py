@@ -89,6 +89,10 @@ MUTANTS = [
            (TEN + "test_fit_line",)),
     Mutant("fit_line_climbs_the_gradient", "fit_line", "a -= lr * a.grad\n            b -= lr * b.grad",
            "a += lr * a.grad\n            b += lr * b.grad", (TEN + "test_fit_line",)),
+    Mutant("predict_records_the_graph", "predict", "    with torch.no_grad():\n        return model(x[:, None])[:, 0]",
+           "    return model(x[:, None])[:, 0]", (TEN + "test_predict_records_nothing",)),
+    Mutant("predict_keeps_the_column", "predict", "return model(x[:, None])[:, 0]", "return model(x[:, None])",
+           (TEN + "test_predict_records_nothing",)),
     # Part C: the data
     Mutant("class_counts_unique_drops_absent_classes", "class_counts",
            "return np.bincount(data_y, minlength=num_classes)", "return np.unique(data_y, return_counts=True)[1]",
@@ -207,6 +211,9 @@ def tensor_copy(a):
     r = a * x.double() + b - y.double()
     return {"loss": float((r ** 2).mean()), "grad_a": float(2 * (r * x).mean()), "grad_b": float(2 * r.mean())}
 ''',
+    "predict": '''def predict(model, x):
+    return model(x.unsqueeze(1)).squeeze(1).detach()
+''',
     # .data updates and grad = None, a parameter vector, torch.optim.SGD for the step.
     "fit_line": '''def fit_line(x, y, steps, lr):
     theta = torch.zeros(2, dtype=torch.float64, requires_grad=True)
@@ -270,7 +277,7 @@ CORRECT = [
             "standardisation"),
     Correct("tensors_otherwise", tuple(Edit(k, None, v) for k, v in TENSORS_OTHERWISE.items()), ("test_tensors",),
             "t.nbytes and math.prod, images / 255, np.asarray / np.array / as_tensor / from_numpy of a copy, "
-            "gradients by the formulas, torch.optim.SGD on a float64 parameter vector"),
+            "gradients by the formulas, torch.optim.SGD on a float64 parameter vector, predictions detached instead of no_grad"),
     Correct("tensor_info_torch_objects", (Edit("tensor_info", None, '''def tensor_info(t):
     return {"shape": t.shape, "dtype": t.dtype, "device": t.device, "numel": t.nelement(),
             "nbytes": t.untyped_storage().nbytes() if t.is_contiguous() and t.storage_offset() == 0 else t.numel() * t.element_size()}

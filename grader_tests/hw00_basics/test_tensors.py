@@ -153,3 +153,24 @@ def test_fit_line(student):
                 fail(f"{call}: {name} should be a Python float (use .item()), got {type_name(value)}")
             if not math.isclose(value, expected, rel_tol=1e-4, abs_tol=1e-6):
                 fail(f"{call}: {name} = {value:.6g}, expected {expected:.6g} (after exactly {steps} steps from a = b = 0)")
+
+
+@pytest.mark.points(1)
+def test_predict_records_nothing(student):
+    """a * x + b for the given make_line_model(a, b), shape (n,), and the tensor left in the worker
+    has requires_grad False (computed under torch.no_grad)."""
+    g = torch.Generator().manual_seed(7)
+    for a, b, n in [(2.0, -1.0, 5), (-0.5, 3.0, 12)]:
+        model = student.construct("make_line_model", a, b)
+        x = torch.randn(n, generator=g)
+        call = f"predict(make_line_model({a}, {b}), x of shape ({n},))"
+        got = student.predict(model, x)
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != (n,):
+            fail(f"{call} should return a tensor of shape ({n},), got {type_name(got)} {tuple(getattr(got, 'shape', ()))}")
+        worst = float((got.double() - (a * x.double() + b)).abs().max())
+        if worst > 1e-5:
+            fail(f"{call}: predictions differ from a * x + b by up to {worst:.4g}")
+        recorded = student.construct("predict", model, x).requires_grad
+        if recorded is not False:
+            fail(f"{call} returned a tensor with requires_grad={recorded!r}: autograd recorded it; "
+                 f"compute the predictions inside `with torch.no_grad():`")
