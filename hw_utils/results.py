@@ -169,7 +169,8 @@ def feedback_text(grade: Grade) -> str:
         if is_added(t.name):  # not a test of the code: a mark given by hand, a penalty
             mark = "PENDING" if t.status == "skipped" else "BY HAND" if t.name != LATE_PENALTY else "LATE"
         number = f"{t.number} " if t.number else ""
-        lines.append(f"[{mark}] {number}{t.shown_name} ({t.score:g}/{t.max_score:g})")
+        points = "" if mark == "PENDING" else f" ({t.score:g}/{t.max_score:g})"  # its output says its worth
+        lines.append(f"[{mark}] {number}{t.shown_name}{points}")
         if t.shown_output:  # why it failed, or what a passed test measured (an accuracy)
             lines.append(_indent(t.shown_output))
     return "\n".join(lines) + "\n"
