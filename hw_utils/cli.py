@@ -17,6 +17,7 @@ from pathlib import Path
 from . import canary as canary_mod
 from . import similarity
 from . import classroom, collect, course, gradescope, grading, release, record, record_cli, regrade, results, samples, sandbox, student_package, version
+from . import leaderboard  # hw challenge build, hw leaderboard (hw09_challenge)
 from .progress import Progress
 from .results import GRADER_FAILURE, REFUSED, Grade
 
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     student_package.add_parser(commands)
     collect.add_parsers(commands)  # hw collect, hw classroom-template
     record_cli.add_parsers(commands, graded_hw, graded)  # hw manual, hw late, hw gradebook
+    leaderboard.add_parsers(commands)  # hw challenge build, hw leaderboard
     similarity.add_parser(commands)  # hw similarity
     _help_for_all(commands, ids)
     return parser
@@ -227,6 +229,8 @@ def dispatch(args) -> int:
         return cmd_summary(changed, args.out) if changed and status == 0 else status
     if args.command in collect.COMMANDS:
         return collect.run(args)
+    if args.command in leaderboard.COMMANDS:
+        return leaderboard.run(args)
     return 2
 
 

@@ -25,7 +25,8 @@ SOURCE = ROOT / "source" / HW / f"{HW}.ipynb"
 VARIANT_MODULES = {"hw00_basics": "corpus_hw00",
                    "hw01_backprop": "corpus_hw01", "hw02_init": "corpus_hw02", "hw03_mlp": "corpus_hw03",
                    "hw04_cnn": "corpus_hw04", "hw05_optim": "corpus_hw05",
-                   "hw06_regularization": "corpus_hw06"}
+                   "hw06_regularization": "corpus_hw06",
+                   "hw09_challenge": "corpus_hw09"}
 
 
 def source_path(hw: str) -> Path:
