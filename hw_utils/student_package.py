@@ -30,6 +30,7 @@ from . import course
 
 DISTRIBUTION = "hw-course"
 STUDENT_MODULES = ("course", "data", "train")  # hw_utils.<module>, what release notebooks import
+STUDENT_DATA = ("surnames.tsv.gz",)  # hw_utils/<file>, data the modules read: hw07's names (data.load_names)
 # Names in pyproject.toml's dependencies: the student gets the same pins as the grader.
 REQUIREMENTS = ("torch", "torchvision", "numpy", "scikit-learn", "mlxtend", "tqdm", "matplotlib", "ipykernel",
                 "tensorboard")
@@ -83,7 +84,8 @@ def check_self_contained(modules=STUDENT_MODULES, package: Path = PACKAGE) -> No
 
 
 def module_files(modules=STUDENT_MODULES) -> dict[str, bytes]:
-    return {f"hw_utils/{name}.py": (PACKAGE / f"{name}.py").read_bytes() for name in modules}
+    files = {f"hw_utils/{name}.py": (PACKAGE / f"{name}.py").read_bytes() for name in modules}
+    return files | {f"hw_utils/{name}": (PACKAGE / name).read_bytes() for name in STUDENT_DATA}
 
 
 def version(files: dict[str, bytes]) -> str:

@@ -25,9 +25,7 @@ SOURCE = ROOT / "source" / HW / f"{HW}.ipynb"
 VARIANT_MODULES = {"hw00_basics": "corpus_hw00",
                    "hw01_backprop": "corpus_hw01", "hw02_init": "corpus_hw02", "hw03_mlp": "corpus_hw03",
                    "hw04_cnn": "corpus_hw04", "hw05_optim": "corpus_hw05",
-                   "hw06_regularization": "corpus_hw06",
-                   "hw08_autoencoders": "corpus_hw08",
-                   "hw09_challenge": "corpus_hw09"}
+                   "hw06_regularization": "corpus_hw06", "hw07_rnn": "corpus_hw07", "hw08_autoencoders": "corpus_hw08", "hw09_challenge": "corpus_hw09"}
 
 
 def source_path(hw: str) -> Path:

@@ -11,7 +11,7 @@ import corpus
 from hw_utils import grading, notebook, results, sandbox
 
 HW = "hw01_backprop"  # given cells: setup_imports (cell 3), given_322 (cell 11), given_digits, demos
-HOMEWORKS = ["hw00_basics", "hw01_backprop", "hw02_init", "hw03_mlp", "hw04_cnn", "hw05_optim", "hw06_regularization", "hw08_autoencoders", "hw09_challenge"]
+HOMEWORKS = ["hw00_basics", "hw01_backprop", "hw02_init", "hw03_mlp", "hw04_cnn", "hw05_optim", "hw06_regularization", "hw07_rnn", "hw08_autoencoders", "hw09_challenge"]
 
 
 def source_cells(hw=HW):
