@@ -94,7 +94,7 @@ def load_extensions(hw: str, path: Path | None) -> dict[str, float]:
     """student -> extra days for hw."""
     if path is None:
         return {}
-    rows = _csv_rows(path, ("student", "homework", "days"))
+    _, rows = _csv_rows(path, ("student", "homework", "days"))
     extra = {}
     for line, row in rows:
         if row["homework"] != hw:
@@ -108,8 +108,8 @@ def load_extensions(hw: str, path: Path | None) -> dict[str, float]:
 
 def load_times(path: Path) -> dict[str, datetime]:
     """student -> submission time, from a times CSV or `hw collect`'s record."""
-    rows = _csv_rows(path, ("student",))
-    column = next((c for c in ("submitted_at", "committed_at") if c in rows.fieldnames), None)
+    columns, rows = _csv_rows(path, ("student",))
+    column = next((c for c in ("submitted_at", "committed_at") if c in columns), None)
     if column is None:
         raise PolicyError(f"{path}: needs a column submitted_at (or committed_at, as hw collect writes)")
     times = {}
@@ -203,22 +203,19 @@ def on_gradescope(hw: str, root: Path, grade: Grade) -> list[TestResult]:
 # --------------------------------------------------------------------------- files
 
 
-class _Rows(list):
-    fieldnames: list[str]
-
-
-def _csv_rows(path: Path, required: tuple[str, ...]) -> _Rows:
+def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """(the columns, [(row number in the file, {column: stripped text})]); PolicyError if one is missing."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise PolicyError(f"{path}: cannot read it ({err})") from None
     reader = csv.DictReader(io.StringIO(text))
-    rows = _Rows((line, {k: (v or "").strip() for k, v in row.items() if k}) for line, row in enumerate(reader, start=2))
-    rows.fieldnames = list(reader.fieldnames or [])
-    missing = [c for c in required if c not in rows.fieldnames]
+    columns = list(reader.fieldnames or [])
+    missing = [c for c in required if c not in columns]
     if missing:
-        raise PolicyError(f"{path}: no column {missing[0]!r} (columns: {', '.join(rows.fieldnames) or 'none'})")
-    return rows
+        raise PolicyError(f"{path}: no column {missing[0]!r} (columns: {', '.join(columns) or 'none'})")
+    rows = [(line, {k: (v or "").strip() for k, v in row.items() if k}) for line, row in enumerate(reader, start=2)]
+    return columns, rows
 
 
 def _float(text: str) -> float | None:
