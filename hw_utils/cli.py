@@ -251,6 +251,9 @@ def cmd_merge(hw: str, shards: list[Path], out: Path) -> int:
         students = classroom.merge(hw, shards, out)
     except ValueError as err:  # the same student graded differently in two shards
         raise UsageError(str(err)) from None
+    for student in students:  # marks and penalties given in the merged folder stay in its results
+        if (out / student / hw / record.AUTOGRADED_FILE).is_file():
+            record.publish(hw, out / student / hw)
     print(f"merged {len(students)} students from {len(shards)} shards into {out}")
     return cmd_summary(hw, out)
 

@@ -61,6 +61,11 @@ def read_roster(path: Path) -> dict[str, dict[str, str]]:
             raise GradebookError(f"roster {path}, row {line}: {student} appears twice")
         roster[student] = {key: (row.get(key) or row.get(canvas) or "").strip()
                            for canvas, key in _CANVAS_ROSTER.items()}
+    for key in ("lms_id", "sis_id", "login"):  # two students under one LMS id: one grade would be lost
+        seen: dict[str, str] = {}
+        for student, who in roster.items():
+            if who[key] and seen.setdefault(who[key], student) != student:
+                raise GradebookError(f"roster {path}: {seen[who[key]]} and {student} have the same {key} {who[key]!r}")
     return roster
 
 

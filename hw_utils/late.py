@@ -37,6 +37,7 @@ from . import course
 from .results import LATE_PENALTY, Grade, TestResult, atomic_write
 
 POLICY_FILE = "deadlines.toml"
+MAX_DAYS = 366  # an extension, in days; more is a typo (and would overflow a date)
 LATE_FILE = "late.json"  # <out>/<student>/<hw>/late.json
 
 
@@ -80,11 +81,11 @@ def load_policy(hw: str, path: Path) -> Policy:
                           "e.g. due = 2026-10-12T23:59:00+02:00")
     numbers = {}
     for key, default, top in (("percent_per_day", None, 100), ("max_percent", 100.0, 100),
-                              ("grace_minutes", 0.0, None)):
+                              ("grace_minutes", 0.0, 24 * 60 * MAX_DAYS)):
         value = section.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                 or value < 0 or (top is not None and value > top):
-            limit = f"between 0 and {top}" if top is not None else "0 or more"
+            limit = f"between 0 and {top}"
             raise PolicyError(f"{path}: [{hw}] {key} must be a number {limit}")
         numbers[key] = float(value)
     return Policy(due, **numbers)
@@ -96,12 +97,17 @@ def load_extensions(hw: str, path: Path | None) -> dict[str, float]:
         return {}
     _, rows = _csv_rows(path, ("student", "homework", "days"))
     extra = {}
+    known = course.homeworks()
     for line, row in rows:
+        if row["homework"] not in known:  # a typo would silently cost the student the extension
+            raise PolicyError(f"{path}, row {line}: {row['homework']!r} is not a homework ({', '.join(known)})")
         if row["homework"] != hw:
             continue
         days = _float(row["days"])
-        if days is None or days < 0:
-            raise PolicyError(f"{path}, row {line}: days {row['days']!r} must be a number of days, 0 or more")
+        if days is None or not 0 <= days <= MAX_DAYS:
+            raise PolicyError(f"{path}, row {line}: days {row['days']!r} must be a number of days, 0 to {MAX_DAYS}")
+        if row["student"] in extra:
+            raise PolicyError(f"{path}, row {line}: a second extension of {hw} for {row['student']}: keep one")
         extra[row["student"]] = days
     return extra
 
@@ -116,6 +122,8 @@ def load_times(path: Path) -> dict[str, datetime]:
     for line, row in rows:
         if row.get("status") == "refused" or not row["student"]:
             continue  # hw collect's record: nothing was collected from that repository
+        if row["student"] in times:
+            raise PolicyError(f"{path}, row {line}: a second time for {row['student']}: keep one")
         times[row["student"]] = parse_time(row[column], f"{path}, row {line}")
     return times
 

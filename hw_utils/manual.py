@@ -7,7 +7,8 @@ grades and students write (`grade` and `solution`), worth their `points`. The fl
         writes <out>/_class/<hw>/manual/<question>.md   every student's answer, for reading,
                                                          after the question and the model answer
            and <out>/_class/<hw>/manual/<question>.csv  one row per student: points, comment
-    (graders fill in points and comments; a blank points cell is still pending)
+    (graders fill in points and comments; an empty points cell changes nothing: pending stays
+    pending and a mark given earlier, by another grader's sheet, stays; `pending` takes a mark back)
     hw manual import <hw> <out>/_class/<hw>/manual/*.csv
         checks every row first (nothing is written if one is wrong), then keeps the marks in
         <out>/<student>/<hw>/manual.json and rewrites results.json, feedback.txt and the summary.
@@ -45,6 +46,7 @@ from .results import MANUAL_PREFIX, TestResult, atomic_write
 SHEET_DIR = "manual"  # <out>/_class/<hw>/manual/
 MARKS_FILE = "manual.json"  # <out>/<student>/<hw>/manual.json
 COLUMNS = ["question", "student", "points", "max_points", "comment", "answer_sha256"]
+WITHDRAW = "pending"  # in the points column: take back a mark given earlier (empty: leave it as it is)
 _SOLUTION = re.compile(r"### BEGIN SOLUTION\n?(.*?)### END SOLUTION\n?", re.S)
 
 
@@ -176,7 +178,8 @@ def _sheet(hw: str, q: Question, sections: list[str]) -> str:
         "## The question", "", q.prompt, "",
         "## Model answer (the rubric)", "", q.model_answer, "",
         f"Mark in `{q.grade_id}.csv` (points between 0 and {q.points:g}, a comment the student reads); "
-        "leave points empty to keep a student pending, then `hw manual import`.", "",
+        "an empty points cell changes nothing (pending stays pending, an earlier mark stays), "
+        "`pending` takes a mark back; then `hw manual import`.", "",
         *sections,
     ]) + "\n"
 
@@ -236,19 +239,20 @@ def read_sheet(hw: str, path: Path, out_root: Path) -> dict[str, dict[str, dict 
         if not student or student.startswith(("_", ".")) or "/" in student \
                 or not (out_root / student / hw / "results.json").is_file():
             raise SheetError(f"{where}: no graded student {student!r} in {out_root}: grade them first")
-        points = _points(row["points"], q, where)
         if student in marks and q.grade_id in marks[student]:
             raise SheetError(f"{where}: {student} appears twice for {q.grade_id}")
+        cell = (row["points"] or "").strip()
+        if not cell:  # not marked on this sheet: a mark given earlier (another TA's) stays
+            marks.setdefault(student, {})
+            continue
+        points = None if cell.lower() == WITHDRAW else _points(cell, q, where)
         marks.setdefault(student, {})[q.grade_id] = None if points is None else {
             "points": points, "max_points": q.points, "comment": (row["comment"] or "").strip(),
             "answer_sha256": row["answer_sha256"] or ""}
     return marks
 
 
-def _points(cell: str | None, q: Question, where: str) -> float | None:
-    cell = (cell or "").strip()
-    if not cell:
-        return None
+def _points(cell: str, q: Question, where: str) -> float:
     try:
         points = float(cell.replace(",", "."))
     except ValueError:
@@ -270,7 +274,7 @@ def check_answers(hw: str, marks: dict[str, dict[str, dict | None]], notebooks: 
 
 
 def store(hw: str, student_dir: Path, marks: dict[str, dict | None]) -> None:
-    """Merge one student's marks into manual.json; None makes a question pending again."""
+    """Merge one student's marks into manual.json; None (`pending` on the sheet) takes a mark back."""
     kept = read_marks(student_dir)
     for gid, mark in marks.items():
         if mark is None:

@@ -102,7 +102,7 @@ def export_sheets(hw: str, out: Path) -> int:
         raise CommandError(f"{out} holds no graded {hw} submission: grade first (hw grade --out {out})")
     for sheet in manual.export(hw, students, out):
         print(f"wrote {sheet} and {sheet.with_suffix('.md').name}")
-    print(f"{len(students)} students; mark the CSVs (empty points: pending), then hw manual import {hw} "
+    print(f"{len(students)} students; mark the CSVs (empty points: unchanged; `pending` takes a mark back), then hw manual import {hw} "
           f"{out / CLASS_DIR / hw / manual.SHEET_DIR}/*.csv")
     return 0
 
@@ -131,8 +131,9 @@ def import_sheets(hw: str, sheets: list[Path], out: Path) -> int:
         grade, _ = record.publish(hw, folder)
         print(f"{student}: {grade.score:g}/{grade.max_score:g}")
     given = sum(m is not None for q in marks.values() for m in q.values())
-    pending = sum(m is None for q in marks.values() for m in q.values())
-    print(f"imported {given} marks ({pending} left pending) for {len(marks)} students")
+    withdrawn = sum(m is None for q in marks.values() for m in q.values())
+    print(f"imported {given} marks" + (f", took back {withdrawn}" if withdrawn else "") +
+          f", for {len(marks)} students (empty cells left their marks as they were)")
     return 0
 
 
@@ -147,6 +148,8 @@ def apply_late(hw: str, times_file: Path, policy_file: Path, extensions_file: Pa
     except late.PolicyError as err:
         raise CommandError(str(err)) from None
     graded = {d.name for d in _student_dirs(out) if (d / hw / record.AUTOGRADED_FILE).is_file()}
+    for student in graded:  # a damaged record stops the command before anything is written
+        _load(out / student / hw)
     if not graded:
         raise CommandError(f"{out} holds no graded {hw} submission: grade first (hw grade --out {out})")
     stray = sorted(set(extensions) - graded)

@@ -7,8 +7,9 @@ gradings of a class (see regrade.py).
 
 The version is a hash of what decides a grade:
   - every file of grader_tests/<hw>/ and grader_tests/pytest.ini (the hidden tests, their settings),
-  - every module of hw_utils (the sandbox, the plugin, the data a worker is given),
-  - the source notebook's given cells (the grader runs the instructor's version of them).
+  - every file of hw_utils (the sandbox, the plugin, the data a worker is given),
+  - the source notebook's given cells (the grader runs the instructor's version of them), and
+    each code cell's role (solution, given, check, display-only) in notebook order.
 A comment changed in any of them changes the version too: a needless regrade costs minutes,
 a missed one costs wrong grades.
 """
@@ -35,7 +36,7 @@ def _parts(hw: str) -> list[tuple[str, bytes]]:
     tests = course.hidden_tests(hw)
     parts += [(f"grader_tests/{p.relative_to(tests).as_posix()}", p.read_bytes()) for p in _files(tests)]
     kit = Path(__file__).resolve().parent
-    parts += [(f"hw_utils/{p.name}", p.read_bytes()) for p in sorted(kit.glob("*.py"))]
+    parts += [(f"hw_utils/{p.relative_to(kit).as_posix()}", p.read_bytes()) for p in _files(kit)]
     parts.append(("given cells", _given_cells(hw)))
     return parts
 
@@ -56,8 +57,12 @@ def _given_cells(hw: str) -> bytes:
     source = course.source_notebook(hw)
     if not source.is_file():
         return b""
-    given = notebook.source_cells(source).given
-    return "\n".join(f"{gid}\n{given[gid].source}" for gid in sorted(given)).encode()
+    cells = notebook.source_cells(source)
+    # What the grader takes from the source: the given cells' code, and which cell is what
+    # (checks, display-only demos) in which order.
+    roles = [f"{gid}:{cells.role(gid)}" for gid in cells.order]
+    given = [f"{gid}\n{cells.given[gid].source}" for gid in sorted(cells.given)]
+    return "\n".join(roles + given).encode()
 
 
 def _digest(parts: list[tuple[str, bytes]]) -> str:

@@ -151,6 +151,34 @@ def test_marks_flow_from_sheets_into_results_feedback_and_summary_and_survive_a_
                                  paths["reference"].parent.parent.parent)
 
 
+def test_two_graders_sheets_imported_one_after_the_other_keep_both_marks(graded, out):
+    assert hw("manual", "export", HW, "--out", out) == 0
+    rows = sheet(out, "wd_answer")
+    ta1 = [{**r, "points": "2" if r["student"] == "reference" else ""} for r in rows]
+    ta2 = [{**r, "points": "1" if r["student"] == "mallory" else ""} for r in rows]
+    write_sheet(out / "ta1.csv", ta1)
+    write_sheet(out / "ta2.csv", ta2)
+    assert hw("manual", "import", HW, out / "ta1.csv", "--out", out) == 0
+    assert hw("manual", "import", HW, out / "ta2.csv", "--out", out) == 0
+    assert graded_rows(out, "reference")["manual::wd_answer"]["score"] == 2, "TA 2's empty cell erased TA 1's mark"
+    assert graded_rows(out, "mallory")["manual::wd_answer"]["score"] == 1
+    # `pending` takes a mark back, on purpose.
+    write_sheet(out / "undo.csv", [{**r, "points": "pending" if r["student"] == "mallory" else ""} for r in rows])
+    assert hw("manual", "import", HW, out / "undo.csv", "--out", out) == 0
+    assert graded_rows(out, "mallory")["manual::wd_answer"]["max_score"] == 0
+    assert graded_rows(out, "reference")["manual::wd_answer"]["score"] == 2
+
+
+def test_merging_shards_again_keeps_the_marks_given_in_the_merged_folder(graded, out):
+    assert hw("manual", "export", HW, "--out", out) == 0
+    write_sheet(out / "ta.csv", [{**r, "points": "2" if r["student"] == "reference" else ""}
+                                 for r in sheet(out, "wd_answer")])
+    assert hw("manual", "import", HW, out / "ta.csv", "--out", out) == 0
+    assert hw("merge", HW, graded[0], "--out", out) == 0  # the shard's results.json has no marks
+    assert graded_rows(out, "reference")["manual::wd_answer"]["score"] == 2
+    assert scores(out)["reference"]["by_hand"] == "2"
+
+
 @pytest.mark.parametrize("change, message", [
     ({"points": "3"}, "points 3 outside 0..2 for wd_answer"),
     ({"points": "-1"}, "points -1 outside 0..2"),
@@ -226,6 +254,27 @@ def test_a_bad_policy_is_one_line(out, tmp_path, capsys, text, message):
     assert hw("late", HW, tmp_path / "times.csv", "--policy", tmp_path / "deadlines.toml", "--out", out) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("times, extensions, message", [
+    ("student,submitted_at\nmallory,2026-11-03T05:59:00+01:00\n", "student,homework,days\nmallory,hw06,3\n",
+     "'hw06' is not a homework"),
+    ("student,submitted_at\nmallory,2026-11-03T05:59:00+01:00\nmallory,2026-11-01T05:59:00+01:00\n",
+     "student,homework,days\n", "a second time for mallory"),
+    ("student,submitted_at\nmallory,2026-11-03T05:59:00+01:00\n",
+     "student,homework,days\nmallory,hw06_regularization,1\nmallory,hw06_regularization,2\n", "a second extension"),
+    ("student,submitted_at\nmallory,2026-11-03T05:59:00+01:00\n", "student,homework,days\nmallory,hw06_regularization,1e9\n",
+     "0 to 366"),
+])
+def test_a_typo_in_times_or_extensions_is_refused_not_guessed(out, tmp_path, capsys, times, extensions, message):
+    (tmp_path / "deadlines.toml").write_text(POLICY)
+    (tmp_path / "times.csv").write_text(times)
+    (tmp_path / "extensions.csv").write_text(extensions)
+    assert hw("late", HW, tmp_path / "times.csv", "--policy", tmp_path / "deadlines.toml",
+              "--extensions", tmp_path / "extensions.csv", "--out", out) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+    assert not list(out.glob(f"*/{HW}/late.json"))
 
 
 def test_late_penalties_show_apart_from_the_raw_score_and_count_marks_given_later(graded, out, tmp_path):
@@ -314,6 +363,10 @@ def test_the_gradebook_exports_raw_manual_late_and_final_for_lms_import(graded, 
     assert lines[1][0] == "Points Possible" and float(lines[1][5]) == ref["max_score"] + 6
     assert ["Ref Erence", "101", "S1", "ref", "A", f"{ref['score']:g}"] in lines
     assert "pending" in capsys.readouterr().out
+
+    roster.write_text("student,lms_id\nreference,101\nblank,101\nmallory,103\n")
+    assert hw("gradebook", HW, "--format", "canvas", "--roster", roster, "--out", out) == 2
+    assert "reference and blank have the same lms_id '101'" in capsys.readouterr().err
 
     roster.write_text("student,lms_id\nreference,101\n")
     assert hw("gradebook", HW, "--format", "canvas", "--roster", roster, "--out", out) == 2

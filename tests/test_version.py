@@ -45,3 +45,14 @@ def test_a_given_cell_changes_the_version_a_solution_cell_does_not(tmp_path, mon
     assert _version() == before, "the solutions are not the grader"
     _edited_source(tmp_path, monkeypatch, notebook.is_given_cell)
     assert _version() != before, "the grader runs the source's given cells"
+
+
+def test_a_cell_that_becomes_display_only_changes_the_version(tmp_path, monkeypatch):
+    before = _version()
+    nb = nbformat.read(course.source_notebook(HW), as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and notebook.nbgrader_meta(c).get("solution"))
+    cell.metadata["tags"] = [notebook.SKIP_TAG]  # the grader would now skip this cell
+    copy = tmp_path / f"{HW}.ipynb"
+    nbformat.write(nb, copy)
+    monkeypatch.setattr(course, "source_notebook", lambda hw, root=None: copy)
+    assert _version() != before
