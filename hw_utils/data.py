@@ -220,8 +220,9 @@ def _package_file(name: str) -> Path | None:
 
 def dataset_paths() -> list[Path]:
     """Everywhere a registered dataset lives on disk, test splits and labels included: the
-    data root (every torchvision dataset) and the package files of the bundled ones, in the
-    installation Python imports and in any other it could (the base interpreter's, the user's).
+    data root (every torchvision dataset), the package files of the bundled ones, in the
+    installation Python imports and in any other it could (the base interpreter's, the user's),
+    and the kit's own surnames file.
 
     No worker may read any of them (sandbox_child.always_hidden); it reads given_data() instead.
     """
@@ -231,7 +232,7 @@ def dataset_paths() -> list[Path]:
     folders = site.getsitepackages([sys.prefix, sys.base_prefix]) + [site.getusersitepackages()]
     others = [Path(folder) / package / relative for folder in folders
               for package, relative, _ in BUNDLED_FILES.values()]
-    return [data_root(), SURNAMES_FILE] + imported + [p for p in others if p.is_file() and p not in imported]
+    return [data_root()] + imported + [SURNAMES_FILE] + [p for p in others if p.is_file() and p not in imported]
 
 
 # --- torchvision datasets --------------------------------------------------------------------

