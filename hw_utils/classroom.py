@@ -44,10 +44,10 @@ def collect(out_root: Path, hw: str) -> list[StudentResult]:
     if not out_root.is_dir():  # nothing graded yet: every submission collided, say
         return []
     return [read_result(d.name, d / hw / "results.json")
-            for d in _student_dirs(out_root) if (d / hw).is_dir()]
+            for d in student_dirs(out_root) if (d / hw).is_dir()]
 
 
-def _student_dirs(root: Path) -> list[Path]:
+def student_dirs(root: Path) -> list[Path]:
     """root's student folders, sorted; `_class`, `.tmp` and the like are not students."""
     return sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith(("_", ".")))
 
@@ -110,7 +110,7 @@ def scores_csv(results: list[StudentResult]) -> str:
     """score is the final one: autograded (raw) + marked by hand (by_hand) + late (0 or less)."""
     rows = [["student", "score", "max_score", "percent", "state", "error", "raw", "by_hand", "pending", "late"]]
     rows += [[r.student, *_score_cells(r), r.state, r.error, *_part_cells(r)] for r in results]
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def _part_cells(r: StudentResult) -> list[str]:
@@ -123,7 +123,7 @@ def tests_csv(tests: list[TestStats]) -> str:
     rows = [["test", "max_score", "graded", "passed", "skipped", "pass_rate", "mean_score"]]
     rows += [[s.name, _points(s.max_score), s.graded, s.passed, s.skipped,
               _maybe(s.pass_rate, "{:.3f}"), _maybe(s.mean_score, "{:.2f}")] for s in tests]
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def summary_markdown(hw: str, results: list[StudentResult], tests: list[TestStats]) -> str:
@@ -236,7 +236,7 @@ def _maybe(x: float | None, fmt: str) -> str:
     return "" if x is None else fmt.format(x)
 
 
-def _csv(rows: list[list]) -> str:
+def csv_text(rows: list[list]) -> str:
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     return text.getvalue()
@@ -289,7 +289,7 @@ def _merge_sources(hw: str, shard_roots: list[Path]) -> dict[str, Path]:
     """student -> the <shard>/<student>/<hw> folder to copy; raises on conflicting duplicates."""
     sources: dict[str, Path] = {}
     for shard in shard_roots:
-        for d in _student_dirs(shard):
+        for d in student_dirs(shard):
             folder = d / hw
             if not folder.is_dir():
                 continue

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import course, notebook
+from .classroom import csv_text
 from .results import MANUAL_PREFIX, TestResult, atomic_write
 
 SHEET_DIR = "manual"  # <out>/_class/<hw>/manual/
@@ -166,7 +167,7 @@ def export(hw: str, submissions: dict[str, Path], out_root: Path) -> list[Path]:
                 points, comment = "0", "no answer"
             rows.append([q.grade_id, student, points, f"{q.points:g}", comment, digest])
             sections.append(_answer_section(student, text, q, note))
-        atomic_write(folder / f"{q.grade_id}.csv", _csv([COLUMNS, *rows]))
+        atomic_write(folder / f"{q.grade_id}.csv", csv_text([COLUMNS, *rows]))
         atomic_write(folder / f"{q.grade_id}.md", _sheet(hw, q, sections))
         written.append(folder / f"{q.grade_id}.csv")
     return written
@@ -205,12 +206,6 @@ def _fenced(text: str) -> str:
 
 def _plain(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.@+-]", "_", text)
-
-
-def _csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- import

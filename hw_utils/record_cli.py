@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from . import course, gradebook, late, manual, record
-from .classroom import CLASS_DIR, _student_dirs
+from .classroom import CLASS_DIR, student_dirs
 from .results import atomic_write
 
 COMMANDS = ("manual", "late", "gradebook")
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> tuple[int, str | None]:
 def graded_students(hw: str, out: Path) -> dict[str, Path]:
     """student -> the notebook that was graded, for every student with an autograded grade."""
     found = {}
-    for d in _student_dirs(out):
+    for d in student_dirs(out):
         folder = d / hw
         if not (folder / record.AUTOGRADED_FILE).is_file():
             continue
@@ -147,7 +147,7 @@ def apply_late(hw: str, times_file: Path, policy_file: Path, extensions_file: Pa
         times = late.load_times(times_file)
     except late.PolicyError as err:
         raise CommandError(str(err)) from None
-    graded = {d.name for d in _student_dirs(out) if (d / hw / record.AUTOGRADED_FILE).is_file()}
+    graded = {d.name for d in student_dirs(out) if (d / hw / record.AUTOGRADED_FILE).is_file()}
     for student in graded:  # a damaged record stops the command before anything is written
         _load(out / student / hw)
     if not graded:

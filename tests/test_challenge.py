@@ -14,6 +14,7 @@ import torch
 
 import corpus
 import corpus_hw09
+from test_data_isolation import PROBE  # a real worker, started as grading starts them, trying each read
 from hw_utils import challenge, confine, data, grading, student_package
 
 HW = challenge.HW
@@ -124,29 +125,6 @@ def test_public_and_private_halves_are_seeded_and_recorded():
 
 
 # --------------------------------------------------------------------------- isolation, for real
-
-PROBE = r'''
-import json, sys
-from hw_utils import grading, sandbox
-from hw_utils.notebook import CodeCell
-
-ATTEMPT = """
-def attempt(code):
-    import os
-    try:
-        return "done: " + repr(eval(code))[:80]
-    except BaseException as err:
-        return f"{type(err).__name__}: {err}"[:200]
-"""
-hidden, env = grading._worker_data()
-worker = sandbox.Worker([CodeCell(0, ATTEMPT, None, False)], sandbox.Limits(load_timeout=120, hidden=tuple(hidden)),
-                        env=env)
-report = worker.start()
-assert not report.errors and not report.fatal, report.summary()
-student = sandbox.Student(worker)
-print(json.dumps({code: student.attempt(code) for code in json.loads(sys.argv[1])}))
-worker.close()
-'''
 
 
 @pytest.mark.skipif(confine.landlock_abi() < 1, reason="this kernel has no Landlock")
